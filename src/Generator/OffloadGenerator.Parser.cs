@@ -1,0 +1,139 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Offload.Generator.Model;
+using Offload.Generator.Validation;
+
+namespace Offload.Generator;
+
+public sealed partial class OffloadGenerator
+{
+    /// <summary>Turns a method carrying the attribute into a <see cref="MethodModel"/>, or null when it is invalid.</summary>
+    internal static class Parser
+    {
+        private static readonly SymbolDisplayFormat FullyQualified = SymbolDisplayFormat.FullyQualifiedFormat
+            .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+        private static readonly SymbolDisplayFormat Short = SymbolDisplayFormat.MinimallyQualifiedFormat
+            .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+        public static MethodModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol is not IMethodSymbol method)
+            {
+                return null;
+            }
+
+            var compilation = context.SemanticModel.Compilation;
+
+            // Invalid methods are the analyzer's to report; the generator skips them without a word.
+            if (!MethodValidator.IsValid(method, compilation, cancellationToken))
+            {
+                return null;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+
+            var containingTypes = new List<ContainingTypeModel>();
+            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+            {
+                containingTypes.Insert(0, new ContainingTypeModel(Keyword(type), type.Name, type.IsStatic));
+            }
+
+            var kind = TypeShapes.ClassifyReturn(method, out var resultType);
+            var parameters = method.Parameters
+                .Select(p => new ParameterModel(Escape(p.Name), p.Type.ToDisplayString(FullyQualified), TypeShapes.IsCancellationToken(p.Type)))
+                .ToArray();
+
+            var containingType = method.ContainingType!;
+            var containingFullName = containingType.ToDisplayString(FullyQualified);
+            var parameterTypes = string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString(FullyQualified)));
+            var methodId = Fnv1a64($"{compilation.AssemblyName}|{containingFullName}.{method.Name}({parameterTypes})");
+
+            var typeDisplay = string.Join(".", containingTypes.Select(t => t.Name));
+            var displayName = $"{typeDisplay}.{method.Name}({string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString(Short)))})";
+
+            // Overloads share a name, so their files (and only theirs) also carry the id.
+            var isOverloaded = containingType.GetMembers(method.Name).Length > 1;
+            var typePath = containingFullName.StartsWith("global::", System.StringComparison.Ordinal)
+                ? containingFullName.Substring("global::".Length)
+                : containingFullName;
+            var hintName = isOverloaded
+                ? $"{typePath}.{method.Name}.{methodId:x16}.g.cs"
+                : $"{typePath}.{method.Name}.g.cs";
+
+            var names = new HashSet<string>(parameters.Select(p => p.Name.TrimStart('@')));
+            return new MethodModel(
+                Namespace: containingType.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                ContainingTypes: new EquatableArray<ContainingTypeModel>(containingTypes),
+                ContainingTypeFullName: containingFullName,
+                MethodName: method.Name,
+                CompanionName: TypeShapes.GetCompanionName(method.Name),
+                Accessibility: AccessibilityText(method.DeclaredAccessibility),
+                Parameters: new EquatableArray<ParameterModel>(parameters),
+                ReturnKind: kind,
+                ResultType: resultType?.ToDisplayString(FullyQualified),
+                MethodId: methodId,
+                DisplayName: displayName,
+                HintName: hintName,
+                PoolParameterName: FreeName(names, "pool", "workerPool", "offloadPool"),
+                TokenParameterName: FreeName(names, "cancellationToken", "offloadCancellationToken", "callCancellationToken"));
+        }
+
+        private static string Keyword(INamedTypeSymbol type) => type switch
+        {
+            { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+            { IsRecord: true } => "record",
+            { TypeKind: TypeKind.Struct } => "struct",
+            _ => "class",
+        };
+
+        private static string AccessibilityText(Accessibility accessibility) => accessibility switch
+        {
+            Microsoft.CodeAnalysis.Accessibility.Public => "public",
+            Microsoft.CodeAnalysis.Accessibility.Internal => "internal",
+            Microsoft.CodeAnalysis.Accessibility.Protected => "protected",
+            Microsoft.CodeAnalysis.Accessibility.ProtectedOrInternal => "protected internal",
+            Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal => "private protected",
+            _ => "private",
+        };
+
+        private static string Escape(string name) =>
+            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+        private static string FreeName(HashSet<string> taken, params string[] candidates)
+        {
+            foreach (var candidate in candidates)
+            {
+                if (!taken.Contains(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            var i = 1;
+            while (taken.Contains(candidates[0] + i))
+            {
+                i++;
+            }
+
+            return candidates[0] + i;
+        }
+
+        /// <summary>64-bit FNV-1a over the UTF-8 bytes: stable across runs, machines and .NET versions.</summary>
+        internal static ulong Fnv1a64(string text)
+        {
+            var hash = 14695981039346656037UL;
+            foreach (var b in Encoding.UTF8.GetBytes(text))
+            {
+                hash ^= b;
+                hash *= 1099511628211UL;
+            }
+
+            return hash;
+        }
+    }
+}

@@ -1,0 +1,10 @@
+namespace Offload.Generator;
+
+/// <summary>Names of the pipeline's steps, so that tests can check what each run cached.</summary>
+internal static class TrackingNames
+{
+    public const string Parse = nameof(Parse);
+    public const string Methods = nameof(Methods);
+    public const string DispatchEntries = nameof(DispatchEntries);
+    public const string Dispatcher = nameof(Dispatcher);
+}

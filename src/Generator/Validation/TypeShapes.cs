@@ -1,0 +1,77 @@
+using Microsoft.CodeAnalysis;
+using Offload.Generator.Model;
+
+namespace Offload.Generator.Validation;
+
+/// <summary>Shape questions that the generator and the analyzer must answer the same way.</summary>
+internal static class TypeShapes
+{
+    public const string AttributeMetadataName = "Offload.RunInWorkerProcessAttribute";
+
+    /// <summary>Classifies a method's return type; <paramref name="resultType"/> is the value type carried back, if any.</summary>
+    public static ReturnKind ClassifyReturn(IMethodSymbol method, out ITypeSymbol? resultType)
+    {
+        resultType = null;
+        if (method.ReturnsByRef || method.ReturnsByRefReadonly)
+        {
+            return ReturnKind.Unsupported;
+        }
+
+        var type = method.ReturnType;
+        if (type.SpecialType == SpecialType.System_Void)
+        {
+            return ReturnKind.Void;
+        }
+
+        if (type is INamedTypeSymbol named && IsInNamespace(named, "System", "Threading", "Tasks"))
+        {
+            switch (named.MetadataName)
+            {
+                case "Task":
+                    return ReturnKind.Task;
+                case "ValueTask":
+                    return ReturnKind.ValueTask;
+                case "Task`1":
+                    resultType = named.TypeArguments[0];
+                    return ReturnKind.TaskOfT;
+                case "ValueTask`1":
+                    resultType = named.TypeArguments[0];
+                    return ReturnKind.ValueTaskOfT;
+            }
+        }
+
+        resultType = type;
+        return ReturnKind.Value;
+    }
+
+    /// <summary>True for <c>System.Threading.CancellationToken</c>: such a parameter is not sent but bound to the call's token.</summary>
+    public static bool IsCancellationToken(ITypeSymbol type) =>
+        type is INamedTypeSymbol { Name: "CancellationToken" } named && IsInNamespace(named, "System", "Threading");
+
+    /// <summary>
+    /// The name of the generated async companion: <c>{Name}Async</c>, or <c>{Name-without-Async}InWorkerAsync</c> when
+    /// the method's name already ends in <c>Async</c> (so <c>FetchAsync</c> gets <c>FetchInWorkerAsync</c> and never
+    /// collides with the method it wraps).
+    /// </summary>
+    public static string GetCompanionName(string methodName) =>
+        methodName.EndsWith("Async", System.StringComparison.Ordinal) && methodName.Length > "Async".Length
+            ? methodName.Substring(0, methodName.Length - "Async".Length) + "InWorkerAsync"
+            : methodName + "Async";
+
+    /// <summary>True when <paramref name="symbol"/> sits directly in the namespace named by <paramref name="parts"/>.</summary>
+    public static bool IsInNamespace(ISymbol symbol, params string[] parts)
+    {
+        var ns = symbol.ContainingNamespace;
+        for (var i = parts.Length - 1; i >= 0; i--)
+        {
+            if (ns is null || ns.Name != parts[i])
+            {
+                return false;
+            }
+
+            ns = ns.ContainingNamespace;
+        }
+
+        return ns is not null && ns.IsGlobalNamespace;
+    }
+}

@@ -1,0 +1,83 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using Offload.Protocol;
+
+namespace Offload.Dispatch;
+
+/// <summary>
+/// The worker's table from method id to generated dispatcher, filled as the parent names assemblies to load.
+/// Reflection is used once per assembly (to read <see cref="OffloadDispatcherAttribute"/>), never per call.
+/// </summary>
+internal sealed class DispatcherRegistry
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<ulong, IOffloadDispatcher> _dispatchers = [];
+    private readonly Dictionary<string, string> _loadFailures = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _loaded = new(StringComparer.Ordinal);
+
+    /// <summary>Loads an assembly and registers its dispatchers; a failure is remembered and reported with the calls it breaks.</summary>
+    public void Load(LoadAssemblyMessage message)
+    {
+        lock (_lock)
+        {
+            if (!_loaded.Add(message.FullName))
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            var assembly = LoadAssembly(message);
+            foreach (var attribute in assembly.GetCustomAttributes<OffloadDispatcherAttribute>())
+            {
+                var dispatcher = (IOffloadDispatcher)Activator.CreateInstance(attribute.DispatcherType)!;
+                lock (_lock)
+                {
+                    foreach (var id in dispatcher.MethodIds)
+                    {
+                        _dispatchers[id] = dispatcher;
+                    }
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            lock (_lock)
+            {
+                _loadFailures[message.FullName] = $"{ex.GetType().FullName}: {ex.Message}";
+            }
+        }
+    }
+
+    /// <summary>Finds the dispatcher for <paramref name="methodId"/>, or throws an exception that says why there is none.</summary>
+    public IOffloadDispatcher Find(ulong methodId)
+    {
+        lock (_lock)
+        {
+            if (_dispatchers.TryGetValue(methodId, out var dispatcher))
+            {
+                return dispatcher;
+            }
+
+            var failures = _loadFailures.Count == 0
+                ? ""
+                : " Assemblies that failed to load: " + string.Join("; ", _loadFailures.Select(f => $"{f.Key} ({f.Value})"));
+            throw new OffloadProtocolException(
+                $"No generated dispatcher in this worker knows method id 0x{methodId:x16}. Loaded: {string.Join(", ", _loaded)}.{failures}");
+        }
+    }
+
+    private static Assembly LoadAssembly(LoadAssemblyMessage message)
+    {
+        try
+        {
+            return Assembly.Load(new AssemblyName(message.FullName));
+        }
+        catch (Exception) when (message.Location is { Length: > 0 } location && File.Exists(location))
+        {
+            // Not in the application's deps.json (e.g. loaded by path in the parent): load it from the same file.
+            return AssemblyLoadContext.Default.LoadFromAssemblyPath(location);
+        }
+    }
+}

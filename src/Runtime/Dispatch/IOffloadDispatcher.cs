@@ -1,0 +1,16 @@
+using System.ComponentModel;
+
+namespace Offload.Dispatch;
+
+/// <summary>
+/// The generated per-assembly dispatcher a worker uses: a switch on the method id that calls the method's generated invoker.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public interface IOffloadDispatcher
+{
+    /// <summary>The ids of every method this dispatcher can run.</summary>
+    IReadOnlyList<ulong> MethodIds { get; }
+
+    /// <summary>Runs the invocation's method; completes once the result (or exception) is known.</summary>
+    ValueTask InvokeAsync(Invocation invocation);
+}

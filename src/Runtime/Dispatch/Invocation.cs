@@ -1,0 +1,157 @@
+using System.Buffers;
+using System.ComponentModel;
+using MemoryPack;
+using Offload.Protocol;
+
+namespace Offload.Dispatch;
+
+/// <summary>
+/// One call as a worker sees it: the method id, the encoded arguments, the call's cancellation token and the way back
+/// for the result. Generated invokers read the arguments and hand the method's result to one of the <c>Return</c> methods.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class Invocation
+{
+    private readonly byte[] _arguments;
+    private readonly int _argumentsLength;
+    private readonly Action<FrameBuffer> _send;
+    private readonly int _maxFrameBytes;
+    private int _answered;
+
+    internal Invocation(long callId, ulong methodId, byte[] arguments, int argumentsLength, Action<FrameBuffer> send, int maxFrameBytes, CancellationToken cancellationToken)
+    {
+        CallId = callId;
+        MethodId = methodId;
+        _arguments = arguments;
+        _argumentsLength = argumentsLength;
+        _send = send;
+        _maxFrameBytes = maxFrameBytes;
+        CancellationToken = cancellationToken;
+    }
+
+    /// <summary>The call's id on this channel.</summary>
+    public long CallId { get; }
+
+    /// <summary>The method to run.</summary>
+    public ulong MethodId { get; }
+
+    /// <summary>Fires when the caller cancels the call; bound to a <see cref="System.Threading.CancellationToken"/> parameter of the method.</summary>
+    public CancellationToken CancellationToken { get; }
+
+    internal bool Answered => Volatile.Read(ref _answered) != 0;
+
+    /// <summary>Reads the call's arguments.</summary>
+    public TArguments ReadArguments<TArguments>()
+        where TArguments : struct, IOffloadArguments
+    {
+        var arguments = default(TArguments);
+        using var state = MemoryPackReaderOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
+        var reader = new MemoryPackReader(new ReadOnlySpan<byte>(_arguments, 0, _argumentsLength), state);
+        arguments.Read(ref reader);
+        if (reader.Consumed != _argumentsLength)
+        {
+            throw new OffloadProtocolException($"The call's arguments had {_argumentsLength - reader.Consumed} unread bytes.");
+        }
+
+        return arguments;
+    }
+
+    /// <summary>Answers with no result.</summary>
+    public ValueTask ReturnVoid()
+    {
+        Send(FrameKind.Result, FrameBuffer.Create(FrameHeader.Size));
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Answers with <paramref name="result"/>.</summary>
+    public ValueTask Return<TResult>(TResult result)
+    {
+        var buffer = FrameBuffer.Create();
+        try
+        {
+            using var state = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
+            var writer = new MemoryPackWriter<FrameBuffer>(ref buffer, state);
+            writer.WriteValue(result);
+            writer.Flush();
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+
+        if (buffer.Length > _maxFrameBytes)
+        {
+            var size = buffer.Length;
+            buffer.Dispose();
+            throw new PayloadTooLargeException(
+                $"The result ({size} bytes) is larger than the maximum frame size ({_maxFrameBytes} bytes); raise WorkerPoolOptions.MaxFrameBytes or return less.")
+            {
+                PayloadBytes = size,
+                MaxFrameBytes = _maxFrameBytes,
+            };
+        }
+
+        Send(FrameKind.Result, buffer);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Awaits <paramref name="task"/>, then answers with no result.</summary>
+    public async ValueTask ReturnTask(Task task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        await task.ConfigureAwait(false);
+        await ReturnVoid().ConfigureAwait(false);
+    }
+
+    /// <summary>Awaits <paramref name="task"/>, then answers with its result.</summary>
+    public async ValueTask ReturnTask<TResult>(Task<TResult> task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var result = await task.ConfigureAwait(false);
+        await Return(result).ConfigureAwait(false);
+    }
+
+    /// <summary>Awaits <paramref name="task"/>, then answers with no result.</summary>
+    public async ValueTask ReturnValueTask(ValueTask task)
+    {
+        await task.ConfigureAwait(false);
+        await ReturnVoid().ConfigureAwait(false);
+    }
+
+    /// <summary>Awaits <paramref name="task"/>, then answers with its result.</summary>
+    public async ValueTask ReturnValueTask<TResult>(ValueTask<TResult> task)
+    {
+        var result = await task.ConfigureAwait(false);
+        await Return(result).ConfigureAwait(false);
+    }
+
+    /// <summary>Answers with an error; used by the worker loop, never by generated code.</summary>
+    internal void Fail(Exception exception)
+    {
+        var buffer = FrameBuffer.Create();
+        using (var state = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default))
+        {
+            var writer = new MemoryPackWriter<FrameBuffer>(ref buffer, state);
+            writer.WriteValue(RemoteError.FromException(exception));
+            writer.Flush();
+        }
+
+        Send(FrameKind.Error, buffer);
+    }
+
+    /// <summary>Answers that the call stopped on cancellation.</summary>
+    internal void Canceled() => Send(FrameKind.Canceled, FrameBuffer.Create(FrameHeader.Size));
+
+    private void Send(FrameKind kind, FrameBuffer buffer)
+    {
+        if (Interlocked.Exchange(ref _answered, 1) != 0)
+        {
+            buffer.Dispose();
+            throw new InvalidOperationException("The call was already answered.");
+        }
+
+        buffer.Seal(kind, CallId);
+        _send(buffer);
+    }
+}

@@ -1,0 +1,43 @@
+using System.ComponentModel;
+using System.Reflection;
+
+namespace Offload.Dispatch;
+
+/// <summary>
+/// Identifies a <c>[RunInWorkerProcess]</c> method on the wire. Created once per method by generated code.
+/// </summary>
+/// <remarks>
+/// The id is a 64-bit hash, computed at compile time, of the assembly name, the containing type, the method name and
+/// its parameter types, so overloads get distinct ids and the parent and the worker agree without any lookup by name.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class MethodDescriptor
+{
+    /// <summary>Creates a descriptor; called by generated code.</summary>
+    /// <param name="declaringType">The type that declares the method; its assembly is loaded in the workers.</param>
+    /// <param name="id">The method id computed by the generator.</param>
+    /// <param name="displayName">The method as <c>Type.Method(parameter types)</c>, used in exceptions and logs.</param>
+    public MethodDescriptor(Type declaringType, ulong id, string displayName)
+    {
+        ArgumentNullException.ThrowIfNull(declaringType);
+        ArgumentException.ThrowIfNullOrEmpty(displayName);
+        DeclaringType = declaringType;
+        Id = id;
+        DisplayName = displayName;
+    }
+
+    /// <summary>The method id on the wire.</summary>
+    public ulong Id { get; }
+
+    /// <summary>The method as <c>Type.Method(parameter types)</c>.</summary>
+    public string DisplayName { get; }
+
+    /// <summary>The type that declares the method.</summary>
+    public Type DeclaringType { get; }
+
+    /// <summary>The assembly that holds the method and its generated dispatcher.</summary>
+    public Assembly Assembly => DeclaringType.Assembly;
+
+    /// <inheritdoc />
+    public override string ToString() => DisplayName;
+}

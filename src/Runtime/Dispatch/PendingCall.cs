@@ -1,0 +1,199 @@
+using System.Buffers;
+using MemoryPack;
+using Offload.Protocol;
+using Offload.Workers;
+
+namespace Offload.Dispatch;
+
+/// <summary>
+/// A call from the moment it is submitted until its task completes. Holds the encoded call frame, so that a call that
+/// was queued on a worker that died can be sent again, unchanged, to another worker.
+/// </summary>
+internal abstract class PendingCall
+{
+    private readonly Lock _frameLock = new();
+    private int _completed;
+    private FrameBuffer? _frame;
+    private CancellationTokenRegistration _registration;
+
+    protected PendingCall(MethodDescriptor method, FrameBuffer frame, long callId)
+    {
+        Method = method;
+        _frame = frame;
+        CallId = callId;
+    }
+
+    public MethodDescriptor Method { get; }
+
+    public long CallId { get; }
+
+    /// <summary>The worker the call was last sent to; <see langword="null"/> while queued in the pool.</summary>
+    public Worker? Worker { get; set; }
+
+    public bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
+    /// <summary>
+    /// Copies the encoded call frame to <paramref name="destination"/>; false when the call already completed (it was
+    /// canceled), in which case nothing is written. The lock keeps completion from returning the frame's pooled array
+    /// while it is being copied.
+    /// </summary>
+    public bool TryCopyFrameTo(IBufferWriter<byte> destination)
+    {
+        lock (_frameLock)
+        {
+            if (_frame is not { } frame || IsCompleted)
+            {
+                return false;
+            }
+
+            destination.Write(frame.WrittenSpan);
+            return true;
+        }
+    }
+
+    public abstract Task Task { get; }
+
+    public void RegisterCancellation(CancellationToken cancellationToken, Action<PendingCall> onCanceled)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            _registration = cancellationToken.UnsafeRegister(
+                static (state, token) =>
+                {
+                    var (call, callback) = ((PendingCall, Action<PendingCall>))state!;
+                    if (call.TryCancel(token))
+                    {
+                        callback(call);
+                    }
+                },
+                (this, onCanceled));
+        }
+    }
+
+    /// <summary>Completes the call from a result frame's body.</summary>
+    public void CompleteFromResult(in ReadOnlySequence<byte> body)
+    {
+        if (IsCompleted)
+        {
+            return;
+        }
+
+        try
+        {
+            SetResultFrom(body);
+        }
+        catch (Exception ex) when (ex is not OffloadException)
+        {
+            TryFail(new OffloadSerializationException($"The result of {Method.DisplayName} could not be read: {ex.Message}", ex)
+            {
+                MethodName = Method.DisplayName,
+                WorkerId = Worker?.Id,
+            });
+        }
+    }
+
+    public bool TryFail(Exception exception)
+    {
+        if (!TryMarkCompleted())
+        {
+            return false;
+        }
+
+        SetException(exception);
+        return true;
+    }
+
+    public bool TryCancel(CancellationToken cancellationToken)
+    {
+        if (!TryMarkCompleted())
+        {
+            return false;
+        }
+
+        SetCanceled(cancellationToken);
+        return true;
+    }
+
+    protected bool TryMarkCompleted()
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            return false;
+        }
+
+        // The registration is disposed without waiting: this may run inside the cancellation callback itself.
+        _registration.Unregister();
+        lock (_frameLock)
+        {
+            _frame?.Dispose();
+            _frame = null;
+        }
+
+        return true;
+    }
+
+    protected abstract void SetResultFrom(in ReadOnlySequence<byte> body);
+
+    protected abstract void SetException(Exception exception);
+
+    protected abstract void SetCanceled(CancellationToken cancellationToken);
+}
+
+/// <summary>A call that returns a value of type <typeparamref name="TResult"/>.</summary>
+internal sealed class PendingCall<TResult> : PendingCall
+{
+    private readonly TaskCompletionSource<TResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public PendingCall(MethodDescriptor method, FrameBuffer frame, long callId)
+        : base(method, frame, callId)
+    {
+    }
+
+    public override Task Task => _completion.Task;
+
+    public Task<TResult> TypedTask => _completion.Task;
+
+    protected override void SetResultFrom(in ReadOnlySequence<byte> body)
+    {
+        TResult? result;
+        using (var state = MemoryPackReaderOptionalStatePool.Rent(MemoryPackSerializerOptions.Default))
+        {
+            var reader = new MemoryPackReader(body, state);
+            result = reader.ReadValue<TResult>();
+        }
+
+        if (TryMarkCompleted())
+        {
+            _completion.SetResult(result!);
+        }
+    }
+
+    protected override void SetException(Exception exception) => _completion.SetException(exception);
+
+    protected override void SetCanceled(CancellationToken cancellationToken) => _completion.SetCanceled(cancellationToken);
+}
+
+/// <summary>A call with no result.</summary>
+internal sealed class PendingVoidCall : PendingCall
+{
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public PendingVoidCall(MethodDescriptor method, FrameBuffer frame, long callId)
+        : base(method, frame, callId)
+    {
+    }
+
+    public override Task Task => _completion.Task;
+
+    protected override void SetResultFrom(in ReadOnlySequence<byte> body)
+    {
+        if (TryMarkCompleted())
+        {
+            _completion.SetResult();
+        }
+    }
+
+    protected override void SetException(Exception exception) => _completion.SetException(exception);
+
+    protected override void SetCanceled(CancellationToken cancellationToken) => _completion.SetCanceled(cancellationToken);
+}

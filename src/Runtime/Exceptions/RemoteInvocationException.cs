@@ -1,0 +1,69 @@
+using System.Text;
+using Offload.Protocol;
+
+namespace Offload;
+
+/// <summary>
+/// The user's method threw in a worker. Carries the remote exception's type name, message and stack trace;
+/// remote inner exceptions become <see cref="Exception.InnerException"/> (and <see cref="RemoteInnerExceptions"/>).
+/// </summary>
+/// <remarks>The worker keeps serving after a user exception.</remarks>
+public sealed class RemoteInvocationException : OffloadException
+{
+    /// <summary>Creates the exception from the wire form of a remote error.</summary>
+    public RemoteInvocationException(string? methodName, int? workerId, RemoteError error)
+        : base(FormatMessage(methodName, workerId, error), FirstInner(methodName, workerId, error))
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        MethodName = methodName;
+        WorkerId = workerId;
+        RemoteTypeName = error.TypeName;
+        RemoteMessage = error.Message;
+        RemoteStackTrace = error.StackTrace;
+        HResult = error.HResult;
+        RemoteInnerExceptions = error.InnerErrors.Select(e => new RemoteInvocationException(methodName, workerId, e)).ToArray();
+    }
+
+    /// <summary>Full name of the exception type thrown in the worker, e.g. <c>System.InvalidOperationException</c>.</summary>
+    public string RemoteTypeName { get; }
+
+    /// <summary>The message of the exception thrown in the worker.</summary>
+    public string RemoteMessage { get; }
+
+    /// <summary>The stack trace in the worker.</summary>
+    public string? RemoteStackTrace { get; }
+
+    /// <summary>All remote inner exceptions (several for a remote <see cref="AggregateException"/>).</summary>
+    public IReadOnlyList<RemoteInvocationException> RemoteInnerExceptions { get; }
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        var text = new StringBuilder();
+        text.Append(GetType().FullName).Append(": ").Append(Message);
+        foreach (var inner in RemoteInnerExceptions)
+        {
+            text.AppendLine().Append(" ---> ").Append(inner.ToString());
+            text.AppendLine().Append("   --- End of inner exception stack trace ---");
+        }
+
+        if (RemoteStackTrace is { Length: > 0 })
+        {
+            text.AppendLine().Append("   --- Remote stack trace (worker ").Append(WorkerId).AppendLine(") ---");
+            text.Append(RemoteStackTrace);
+        }
+
+        if (StackTrace is { Length: > 0 } local)
+        {
+            text.AppendLine().AppendLine("   --- Local stack trace ---").Append(local);
+        }
+
+        return text.ToString();
+    }
+
+    private static string FormatMessage(string? methodName, int? workerId, RemoteError error) =>
+        $"{methodName ?? "The method"} threw {error.TypeName} in worker {workerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}: {error.Message}";
+
+    private static RemoteInvocationException? FirstInner(string? methodName, int? workerId, RemoteError error) =>
+        error.InnerErrors.Length > 0 ? new RemoteInvocationException(methodName, workerId, error.InnerErrors[0]) : null;
+}

@@ -1,0 +1,117 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Offload.Protocol;
+
+/// <summary>
+/// A growable buffer, rented from <see cref="ArrayPool{T}"/>, that holds one whole frame: the header is reserved up
+/// front and filled in by <see cref="Seal"/> once the body's length is known, so a frame is written exactly once and
+/// copied to the channel as a single span.
+/// </summary>
+internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
+{
+    private byte[] _array;
+    private int _written;
+
+    private FrameBuffer(int capacity)
+    {
+        _array = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, FrameHeader.Size));
+        _written = FrameHeader.Size;
+    }
+
+    /// <summary>Bytes written so far, header included.</summary>
+    public int Length => _written;
+
+    /// <summary>Bytes of body written so far.</summary>
+    public int BodyLength => _written - FrameHeader.Size;
+
+    /// <summary>The whole frame as written so far.</summary>
+    public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, _written);
+
+    /// <summary>Starts a frame with room for the header.</summary>
+    public static FrameBuffer Create(int capacityHint = 256) => new(capacityHint);
+
+    /// <summary>Starts a call frame: reserves the header and writes the method id.</summary>
+    public static FrameBuffer CreateCall(ulong methodId)
+    {
+        var buffer = new FrameBuffer(256);
+        BinaryPrimitives.WriteUInt64LittleEndian(buffer.GetSpan(ProtocolConstants.MethodIdSize), methodId);
+        buffer.Advance(ProtocolConstants.MethodIdSize);
+        return buffer;
+    }
+
+    /// <summary>Builds a frame with no body.</summary>
+    public static FrameBuffer CreateEmpty(FrameKind kind, long callId)
+    {
+        var buffer = new FrameBuffer(FrameHeader.Size);
+        buffer.Seal(kind, callId);
+        return buffer;
+    }
+
+    /// <summary>Fills in the header for the body written so far.</summary>
+    public void Seal(FrameKind kind, long callId, byte flags = 0) =>
+        new FrameHeader(kind, flags, callId, BodyLength).Write(_array);
+
+    /// <summary>Rewrites only the call id of a sealed frame (used when a queued call is sent again).</summary>
+    public void SetCallId(long callId) => BinaryPrimitives.WriteInt64LittleEndian(_array.AsSpan(8), callId);
+
+    /// <inheritdoc />
+    public void Advance(int count)
+    {
+        if (count < 0 || _written + count > _array.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count));
+        }
+
+        _written += count;
+    }
+
+    /// <inheritdoc />
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _array.AsMemory(_written);
+    }
+
+    /// <inheritdoc />
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _array.AsSpan(_written);
+    }
+
+    /// <summary>Returns the array to the pool; the buffer must not be used afterwards.</summary>
+    public void Dispose()
+    {
+        var array = Interlocked.Exchange(ref _array, []);
+        if (array.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+
+    private void Ensure(int sizeHint)
+    {
+        if (sizeHint < 1)
+        {
+            sizeHint = 1;
+        }
+
+        if (_array.Length - _written >= sizeHint)
+        {
+            return;
+        }
+
+        var needed = (long)_written + sizeHint;
+        var newSize = (int)Math.Min(Array.MaxLength, Math.Max(needed, (long)_array.Length * 2));
+        if (newSize < needed)
+        {
+            throw new OutOfMemoryException("A frame cannot grow beyond the largest array size.");
+        }
+
+        var next = ArrayPool<byte>.Shared.Rent(newSize);
+        _array.AsSpan(0, _written).CopyTo(next);
+        ArrayPool<byte>.Shared.Return(_array);
+        _array = next;
+    }
+}

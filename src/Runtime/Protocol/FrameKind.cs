@@ -1,0 +1,53 @@
+namespace Offload.Protocol;
+
+/// <summary>
+/// The kind of a frame on a worker channel. Values are part of the wire protocol: never renumber, only add.
+/// </summary>
+/// <remarks>
+/// Kinds below 64 flow either way or from parent to worker; kinds from 64 flow from worker to parent. Room is left for
+/// progress, streaming, logs and tracing so that later features add frame kinds, not a new protocol.
+/// </remarks>
+public enum FrameKind : byte
+{
+    /// <summary>Worker → parent, first frame: protocol version, worker id, process id and the pool's secret.</summary>
+    Hello = 1,
+
+    /// <summary>Parent → worker: load an assembly that holds generated dispatchers before calls that need it.</summary>
+    LoadAssembly = 2,
+
+    /// <summary>Parent → worker: run a method. Body: method id (8 bytes) then the MemoryPack-encoded arguments.</summary>
+    Call = 3,
+
+    /// <summary>Parent → worker: cancel the call with the frame's call id.</summary>
+    Cancel = 4,
+
+    /// <summary>Parent → worker: finish what was sent, then exit.</summary>
+    Shutdown = 5,
+
+    /// <summary>Either way: liveness probe; answered by <see cref="Pong"/>.</summary>
+    Ping = 6,
+
+    /// <summary>Either way: answer to <see cref="Ping"/>.</summary>
+    Pong = 7,
+
+    /// <summary>Worker → parent: the call finished; body is the MemoryPack-encoded result (empty for no result).</summary>
+    Result = 64,
+
+    /// <summary>Worker → parent: the call threw; body is a MemoryPack-encoded <see cref="RemoteError"/>.</summary>
+    Error = 65,
+
+    /// <summary>Worker → parent: the call observed its cancellation and stopped.</summary>
+    Canceled = 66,
+
+    /// <summary>Worker → parent: progress report for a running call (reserved).</summary>
+    Progress = 67,
+
+    /// <summary>Worker → parent: one item of a streamed result (reserved).</summary>
+    StreamItem = 68,
+
+    /// <summary>Worker → parent: end of a streamed result (reserved).</summary>
+    StreamEnd = 69,
+
+    /// <summary>Worker → parent: a structured log record (reserved).</summary>
+    Log = 70,
+}

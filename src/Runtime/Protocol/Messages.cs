@@ -1,0 +1,71 @@
+using MemoryPack;
+
+namespace Offload.Protocol;
+
+/// <summary>Body of <see cref="FrameKind.Hello"/>: who the worker is and proof that the pool started it.</summary>
+[MemoryPackable]
+public sealed partial class HelloMessage
+{
+    /// <summary>Wire protocol version the worker speaks.</summary>
+    public int ProtocolVersion { get; set; }
+
+    /// <summary>The worker id the pool gave this process on its command line.</summary>
+    public int WorkerId { get; set; }
+
+    /// <summary>The worker's OS process id.</summary>
+    public int ProcessId { get; set; }
+
+    /// <summary>The pool's per-start secret, passed to the worker on its standard input.</summary>
+    public byte[] Secret { get; set; } = [];
+}
+
+/// <summary>Body of <see cref="FrameKind.LoadAssembly"/>: an assembly that holds generated dispatchers.</summary>
+[MemoryPackable]
+public sealed partial class LoadAssemblyMessage
+{
+    /// <summary>The assembly's full name, resolved through the application's deps.json first.</summary>
+    public string FullName { get; set; } = "";
+
+    /// <summary>The assembly's path in the parent, tried when loading by name fails.</summary>
+    public string? Location { get; set; }
+}
+
+/// <summary>Body of <see cref="FrameKind.Error"/>: an exception raised in a worker, with its inner exceptions.</summary>
+[MemoryPackable]
+public sealed partial class RemoteError
+{
+    /// <summary>Full name of the exception's type in the worker.</summary>
+    public string TypeName { get; set; } = "";
+
+    /// <summary>The exception's message.</summary>
+    public string Message { get; set; } = "";
+
+    /// <summary>The stack trace in the worker, if any.</summary>
+    public string? StackTrace { get; set; }
+
+    /// <summary>The exception's HResult.</summary>
+    public int HResult { get; set; }
+
+    /// <summary>Inner exceptions: one for <see cref="Exception.InnerException"/>, all of them for an <see cref="AggregateException"/>.</summary>
+    public RemoteError[] InnerErrors { get; set; } = [];
+
+    /// <summary>Builds the wire form of <paramref name="exception"/>, inner exceptions included up to a fixed depth.</summary>
+    public static RemoteError FromException(Exception exception, int depth = 0)
+    {
+        const int MaxDepth = 8;
+        var inner = depth >= MaxDepth
+            ? []
+            : exception is AggregateException aggregate
+                ? aggregate.InnerExceptions.Select(e => FromException(e, depth + 1)).ToArray()
+                : exception.InnerException is { } single ? [FromException(single, depth + 1)] : [];
+
+        return new RemoteError
+        {
+            TypeName = exception.GetType().FullName ?? exception.GetType().Name,
+            Message = exception.Message,
+            StackTrace = exception.StackTrace,
+            HResult = exception.HResult,
+            InnerErrors = inner,
+        };
+    }
+}

@@ -1,0 +1,193 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using MemoryPack;
+using Offload.Protocol;
+
+namespace Offload.Transport;
+
+/// <summary>
+/// The pool's listening Unix domain socket. It lives in a fresh directory only the current OS user can open (mode
+/// 0700), so no other local user can connect; and every connection must open with a hello frame that carries the
+/// pool's random per-start secret (compared in constant time), so that even a process of the same user that finds
+/// the socket cannot pose as a worker.
+/// </summary>
+internal sealed class PoolEndpoint : IDisposable
+{
+    private const int MaxHelloBytes = 4096;
+    private readonly Socket _listener;
+    private int _disposed;
+
+    private PoolEndpoint(string directory, string socketPath, Socket listener, byte[] secret)
+    {
+        DirectoryPath = directory;
+        SocketPath = socketPath;
+        _listener = listener;
+        Secret = secret;
+    }
+
+    /// <summary>The private directory that holds the socket.</summary>
+    public string DirectoryPath { get; }
+
+    /// <summary>The socket's path, passed to workers on their command line.</summary>
+    public string SocketPath { get; }
+
+    /// <summary>The per-start secret, passed to workers on their standard input.</summary>
+    public byte[] Secret { get; }
+
+    public static PoolEndpoint Create()
+    {
+        var directory = CreatePrivateDirectory();
+        var socketPath = Path.Combine(directory, "pool.sock");
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            listener.Listen(512);
+        }
+        catch
+        {
+            listener.Dispose();
+            TryDeleteDirectory(directory);
+            throw;
+        }
+
+        return new PoolEndpoint(directory, socketPath, listener, RandomNumberGenerator.GetBytes(ProtocolConstants.SecretSize));
+    }
+
+    /// <summary>
+    /// Accepts connections until disposed. Each connection that presents a valid hello within
+    /// <paramref name="helloTimeout"/> goes to <paramref name="onWorker"/>; any other is closed.
+    /// </summary>
+    public async Task AcceptLoopAsync(Func<HelloMessage, Socket, bool> onWorker, Action<string> onRefused, TimeSpan helloTimeout)
+    {
+        while (Volatile.Read(ref _disposed) == 0)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = AuthenticateAsync(socket, onWorker, onRefused, helloTimeout);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _listener.Dispose();
+        TryDeleteDirectory(DirectoryPath);
+    }
+
+    /// <summary>Encodes the hello frame a worker sends first.</summary>
+    public static byte[] EncodeHello(HelloMessage hello)
+    {
+        var body = MemoryPackSerializer.Serialize(hello);
+        var frame = new byte[FrameHeader.Size + body.Length];
+        new FrameHeader(FrameKind.Hello, 0, 0, body.Length).Write(frame);
+        body.CopyTo(frame, FrameHeader.Size);
+        return frame;
+    }
+
+    private async Task AuthenticateAsync(Socket socket, Func<HelloMessage, Socket, bool> onWorker, Action<string> onRefused, TimeSpan helloTimeout)
+    {
+        using var timeout = new CancellationTokenSource(helloTimeout);
+        string? refusal;
+        HelloMessage? hello = null;
+        try
+        {
+            var header = new byte[FrameHeader.Size];
+            await ReceiveExactlyAsync(socket, header, timeout.Token).ConfigureAwait(false);
+            var parsed = FrameHeader.Read(header, MaxHelloBytes);
+            if (parsed.Kind != FrameKind.Hello)
+            {
+                refusal = $"first frame was {parsed.Kind}, not Hello";
+            }
+            else
+            {
+                var body = new byte[parsed.BodyLength];
+                await ReceiveExactlyAsync(socket, body, timeout.Token).ConfigureAwait(false);
+                hello = MemoryPackSerializer.Deserialize<HelloMessage>(body);
+                refusal = hello is null ? "empty hello"
+                    : hello.ProtocolVersion != ProtocolConstants.Version ? $"protocol version {hello.ProtocolVersion}, expected {ProtocolConstants.Version}"
+                    : !CryptographicOperations.FixedTimeEquals(hello.Secret, Secret) ? "wrong secret"
+                    : null;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            refusal = "no hello in time";
+        }
+        catch (Exception ex)
+        {
+            refusal = $"unreadable hello ({ex.GetType().Name}: {ex.Message})";
+        }
+
+        if (refusal is null && onWorker(hello!, socket))
+        {
+            return;
+        }
+
+        onRefused(refusal ?? $"no worker {hello!.WorkerId} with process id {hello.ProcessId} is waiting for a connection");
+        socket.Dispose();
+    }
+
+    private static async Task ReceiveExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new EndOfStreamException("The connection closed during hello.");
+            }
+
+            buffer = buffer[read..];
+        }
+    }
+
+    private static string CreatePrivateDirectory()
+    {
+        // The temp directory is world-writable but the directory we create is ours alone (0700): sockets inside it
+        // can be reached only by the current user, whatever their own mode says.
+        var root = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtimeDir && Directory.Exists(runtimeDir)
+            ? runtimeDir
+            : Path.GetTempPath();
+        var path = Path.Combine(root, $"offload-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}");
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return path;
+    }
+
+    private static void TryDeleteDirectory(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the directory is private and empty apart from a dead socket.
+        }
+    }
+}

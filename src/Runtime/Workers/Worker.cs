@@ -1,0 +1,457 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Reflection;
+using MemoryPack;
+using Offload.Dispatch;
+using Offload.Protocol;
+using Offload.Transport;
+
+namespace Offload.Workers;
+
+/// <summary>
+/// The parent's handle on one worker process: the process itself, its channel, and the calls sent to it that are not
+/// answered yet, in the order they were sent. The worker runs calls one at a time in that order, so when it dies the
+/// oldest unanswered call is the one that was running; the others never started and go back to the pool.
+/// </summary>
+internal sealed class Worker : IFrameHandler
+{
+    private const int StateStarting = 0;
+    private const int StateReady = 1;
+    private const int StateStopping = 2;
+    private const int StateDead = 3;
+
+    private readonly WorkerPool _pool;
+    private readonly Process _process;
+    private readonly WorkerPoolOptions _options;
+    private readonly OutputTail _stderrTail;
+    private readonly Lock _lock = new();
+    private readonly OrderedDictionary<long, PendingCall> _inFlight = [];
+    private readonly HashSet<Assembly> _loadedAssemblies = [];
+    private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private FrameChannel? _channel;
+    private int _state;
+    private int _terminating;
+    private long _callsCompleted;
+
+    private Worker(WorkerPool pool, int id, int slot, Process process, WorkerPoolOptions options)
+    {
+        _pool = pool;
+        Id = id;
+        Slot = slot;
+        _process = process;
+        _options = options;
+        _stderrTail = new OutputTail(options.StandardErrorTailLines);
+    }
+
+    public int Id { get; }
+
+    public int Slot { get; }
+
+    public int ProcessId { get; private set; }
+
+    /// <summary>Calls assigned to this worker and not yet answered; maintained by the pool under its lock.</summary>
+    public int Outstanding { get; set; }
+
+    public bool IsReady => Volatile.Read(ref _state) == StateReady;
+
+    /// <summary>Completes when the worker has connected and said a valid hello; faults if it dies first.</summary>
+    public Task Connected => _connected.Task;
+
+    /// <summary>Completes once the worker is gone and its calls were failed or handed back.</summary>
+    public Task Terminated => _terminated.Task;
+
+    public WorkerInfo Snapshot()
+    {
+        lock (_lock)
+        {
+            return new WorkerInfo(Id, ProcessId, Interlocked.Read(ref _callsCompleted), _inFlight.Count);
+        }
+    }
+
+    /// <summary>Starts the process and hands it the pool's secret on standard input.</summary>
+    public static Worker Start(WorkerPool pool, int id, int slot, WorkerLauncher launcher, PoolEndpoint endpoint, WorkerPoolOptions options)
+    {
+        var process = new Process { StartInfo = launcher.CreateStartInfo(id, endpoint.SocketPath, options), EnableRaisingEvents = true };
+        var worker = new Worker(pool, id, slot, process, options);
+        process.OutputDataReceived += (_, e) => worker.OnOutput(e.Data, isError: false);
+        process.ErrorDataReceived += (_, e) => worker.OnOutput(e.Data, isError: true);
+        process.Exited += (_, _) => worker.OnProcessExited();
+        if (!process.Start())
+        {
+            throw new WorkerStartException($"Worker {id} could not be started.");
+        }
+
+        worker.ProcessId = process.Id;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        // The secret goes through the pipe, never the command line or environment, which other tools can list.
+        // Standard input stays open afterwards: its end-of-file is how the worker learns that we died.
+        process.StandardInput.WriteLine(Convert.ToBase64String(endpoint.Secret));
+        process.StandardInput.Flush();
+        return worker;
+    }
+
+    /// <summary>Takes over an authenticated connection; false if this worker is no longer waiting for one.</summary>
+    public bool Attach(Socket socket)
+    {
+        FrameChannel channel;
+        lock (_lock)
+        {
+            if (_state != StateStarting || _channel is not null)
+            {
+                return false;
+            }
+
+            channel = new FrameChannel(socket, _options.MaxFrameBytes);
+            _channel = channel;
+            _state = StateReady;
+        }
+
+        _ = RunChannelAsync(channel);
+        _connected.TrySetResult();
+        return true;
+    }
+
+    /// <summary>Sends a call; false when the worker can no longer take it (the pool then gives it to another).</summary>
+    public bool TrySend(PendingCall call)
+    {
+        lock (_lock)
+        {
+            if (_state != StateReady || _channel is null)
+            {
+                return false;
+            }
+
+            var assembly = call.Method.Assembly;
+            if (!_loadedAssemblies.Contains(assembly))
+            {
+                // Sent on the same ordered channel just before the call, so the worker has it loaded in time.
+                var load = FrameBuffer.Create();
+                MemoryPackSerializer.Serialize(load, new LoadAssemblyMessage { FullName = assembly.FullName!, Location = assembly.Location });
+                load.Seal(FrameKind.LoadAssembly, 0);
+                if (!_channel.TrySend(load))
+                {
+                    return false;
+                }
+
+                _loadedAssemblies.Add(assembly);
+            }
+
+            _inFlight.Add(call.CallId, call);
+            call.Worker = this;
+            if (!_channel.TrySend(call))
+            {
+                _inFlight.Remove(call.CallId);
+                call.Worker = null;
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Asks the worker to cancel a call it was sent.</summary>
+    public void SendCancel(PendingCall call)
+    {
+        lock (_lock)
+        {
+            if (_channel is not null && _inFlight.ContainsKey(call.CallId))
+            {
+                _channel.TrySend(FrameBuffer.CreateEmpty(FrameKind.Cancel, call.CallId));
+            }
+        }
+    }
+
+    public void OnFrame(in FrameHeader header, in ReadOnlySequence<byte> body)
+    {
+        switch (header.Kind)
+        {
+            case FrameKind.Result:
+            case FrameKind.Error:
+            case FrameKind.Canceled:
+                PendingCall? call;
+                lock (_lock)
+                {
+                    if (!_inFlight.Remove(header.CallId, out call))
+                    {
+                        throw new OffloadProtocolException($"Worker {Id} answered call {header.CallId}, which it was not running.");
+                    }
+                }
+
+                Interlocked.Increment(ref _callsCompleted);
+                Complete(call, header.Kind, body);
+                _pool.OnCallFinished(this);
+                break;
+            case FrameKind.Pong:
+            case FrameKind.Progress:
+            case FrameKind.StreamItem:
+            case FrameKind.StreamEnd:
+            case FrameKind.Log:
+                // Reserved for later features; accepted and ignored so that newer workers stay compatible.
+                break;
+            default:
+                throw new OffloadProtocolException($"Unexpected frame kind {(byte)header.Kind} from worker {Id}.");
+        }
+    }
+
+    public void OnCallSkipped(PendingCall call)
+    {
+        bool removed;
+        lock (_lock)
+        {
+            removed = _inFlight.Remove(call.CallId);
+        }
+
+        if (removed)
+        {
+            _pool.OnCallFinished(this);
+        }
+    }
+
+    /// <summary>Asks the worker to finish and exit; kills it if it has not exited within the shutdown timeout.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        FrameChannel? channel;
+        lock (_lock)
+        {
+            if (_state == StateDead)
+            {
+                return;
+            }
+
+            _state = StateStopping;
+            channel = _channel;
+        }
+
+        channel?.TrySend(FrameBuffer.CreateEmpty(FrameKind.Shutdown, 0));
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Kill();
+        }
+
+        Terminate("stopped by the pool");
+        await Terminated.ConfigureAwait(false);
+    }
+
+    /// <summary>Kills the worker process (and anything it started) at once.</summary>
+    public void Kill()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already exited.
+        }
+    }
+
+    private async Task RunChannelAsync(FrameChannel channel)
+    {
+        string reason;
+        try
+        {
+            await channel.RunAsync(this).ConfigureAwait(false);
+            reason = "its channel closed";
+        }
+        catch (OffloadProtocolException ex)
+        {
+            // A worker that breaks the protocol cannot be trusted with more calls.
+            reason = $"protocol error: {ex.Message}";
+            Kill();
+        }
+        catch (Exception ex)
+        {
+            reason = $"channel error: {ex.GetType().Name}: {ex.Message}";
+        }
+
+        Terminate(reason);
+    }
+
+    private void OnProcessExited()
+    {
+        // With a channel open, its end-of-file is the signal to act on: answers the worker sent just before it exited
+        // are still in the socket and must be read first, or a finished call would be reported as the crashed one.
+        // The delay is only a backstop in case the channel never reports.
+        if (Volatile.Read(ref _channel) is null)
+        {
+            Terminate("its process exited before it connected");
+        }
+        else
+        {
+            _ = Task.Delay(TimeSpan.FromSeconds(2)).ContinueWith(
+                static (_, state) => ((Worker)state!).Terminate("its process exited"),
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
+    private void OnOutput(string? line, bool isError)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        if (isError)
+        {
+            _stderrTail.Add(line);
+        }
+
+        if (_options.WorkerOutput is { } sink)
+        {
+            sink(new WorkerOutputLine(Id, line, isError));
+        }
+        else
+        {
+            (isError ? Console.Error : Console.Out).WriteLine($"[worker {Id}] {line}");
+        }
+    }
+
+    /// <summary>Runs once, whichever sign of death comes first: fails the running call, hands the rest back.</summary>
+    private void Terminate(string reason)
+    {
+        if (Interlocked.Exchange(ref _terminating, 1) != 0)
+        {
+            return;
+        }
+
+        List<PendingCall> calls;
+        bool expected;
+        lock (_lock)
+        {
+            expected = _state == StateStopping;
+            _state = StateDead;
+            calls = [.. _inFlight.Values];
+            _inFlight.Clear();
+        }
+
+        _channel?.Close();
+        var running = calls.Count > 0 ? calls[0] : null;
+        _pool.OnWorkerLost(this, calls.Count > 1 ? calls.GetRange(1, calls.Count - 1) : [], reason, expected);
+        _ = FinishTerminationAsync(running, reason, expected);
+    }
+
+    private async Task FinishTerminationAsync(PendingCall? running, string reason, bool expected)
+    {
+        try
+        {
+            // Give the process a moment to exit, so the report can say how it ended, and its stderr to drain.
+            try
+            {
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                Kill();
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+
+            var exitCode = _process.HasExited ? _process.ExitCode : (int?)null;
+            int? signal = !OperatingSystem.IsWindows() && exitCode is > 128 and < 128 + 65 ? exitCode - 128 : null;
+            var stderr = _stderrTail.Snapshot();
+            if (!_connected.Task.IsCompleted)
+            {
+                _connected.TrySetException(new WorkerStartException(
+                    $"Worker {Id} exited before it connected to the pool ({DescribeExit(exitCode, signal)}).{FormatTail(stderr)}")
+                {
+                    WorkerId = Id,
+                    StandardErrorTail = stderr,
+                });
+            }
+
+            if (running is not null && !expected)
+            {
+                running.TryFail(new WorkerCrashedException(
+                    $"Worker {Id} (pid {ProcessId}) died while running {running.Method.DisplayName}: {reason}, {DescribeExit(exitCode, signal)}.{FormatTail(stderr)}")
+                {
+                    MethodName = running.Method.DisplayName,
+                    WorkerId = Id,
+                    ExitCode = exitCode,
+                    Signal = signal,
+                    StandardErrorTail = stderr,
+                });
+            }
+            else
+            {
+                running?.TryFail(new ObjectDisposedException(nameof(WorkerPool), "The pool shut down before the call was answered."));
+            }
+        }
+        catch (Exception ex)
+        {
+            running?.TryFail(new WorkerCrashedException($"Worker {Id} died while running {running.Method.DisplayName}: {reason}.", ex)
+            {
+                MethodName = running.Method.DisplayName,
+                WorkerId = Id,
+            });
+        }
+        finally
+        {
+            if (_channel is { } channel)
+            {
+                await channel.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _process.Dispose();
+            _terminated.TrySetResult();
+        }
+    }
+
+    private static string DescribeExit(int? exitCode, int? signal) => exitCode switch
+    {
+        null => "it did not exit and was killed",
+        _ when signal is { } s => string.Create(CultureInfo.InvariantCulture, $"exit code {exitCode} (signal {s}{SignalName(s)})"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"exit code {exitCode}"),
+    };
+
+    private static string SignalName(int signal) => signal switch
+    {
+        2 => ", SIGINT",
+        4 => ", SIGILL",
+        6 => ", SIGABRT",
+        7 => ", SIGBUS",
+        9 => ", SIGKILL",
+        11 => ", SIGSEGV",
+        15 => ", SIGTERM",
+        _ => "",
+    };
+
+    private static string FormatTail(string[] lines) =>
+        lines.Length == 0 ? "" : " Last lines of its standard error:" + Environment.NewLine + string.Join(Environment.NewLine, lines);
+
+    private void Complete(PendingCall call, FrameKind kind, in ReadOnlySequence<byte> body)
+    {
+        switch (kind)
+        {
+            case FrameKind.Result:
+                call.CompleteFromResult(body);
+                break;
+            case FrameKind.Error:
+                RemoteError? error;
+                try
+                {
+                    error = MemoryPackSerializer.Deserialize<RemoteError>(body);
+                }
+                catch (Exception ex)
+                {
+                    throw new OffloadProtocolException($"Worker {Id} sent an unreadable error for call {call.CallId}.", ex);
+                }
+
+                call.TryFail(new RemoteInvocationException(call.Method.DisplayName, Id, error ?? new RemoteError { TypeName = "Unknown", Message = "(empty error)" }));
+                break;
+            default:
+                call.TryCancel(CancellationToken.None);
+                break;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using Offload.Protocol;
+using Offload.Transport;
+
+namespace Offload.Workers;
+
+/// <summary>
+/// The worker process's main: reads the pool's secret from standard input, connects back to the pool, says hello,
+/// then serves calls until the pool shuts it down. It exits by itself as soon as the parent is gone.
+/// </summary>
+internal static class WorkerHost
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var arguments = WorkerArguments.TryParse(args);
+        if (arguments is null)
+        {
+            await Console.Error.WriteLineAsync(
+                "Offload.dll is the Offload worker host. A WorkerPool starts it; it is not meant to be run by hand.").ConfigureAwait(false);
+            return 2;
+        }
+
+        var standardInput = Console.OpenStandardInput();
+        byte[] secret;
+        try
+        {
+            secret = Convert.FromBase64String(ReadLine(standardInput));
+        }
+        catch (Exception ex) when (ex is FormatException or EndOfStreamException)
+        {
+            await Console.Error.WriteLineAsync($"Offload worker {arguments.WorkerId}: no valid secret on standard input.").ConfigureAwait(false);
+            return 3;
+        }
+
+        // Standard input now only tells us that the parent is alive: user code must not read (and so eat) it.
+        Console.SetIn(TextReader.Null);
+        var session = new WorkerSession(arguments);
+        ParentWatchdog.Start(standardInput, session);
+
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(arguments.Endpoint)).ConfigureAwait(false);
+            var hello = PoolEndpoint.EncodeHello(new HelloMessage
+            {
+                ProtocolVersion = ProtocolConstants.Version,
+                WorkerId = arguments.WorkerId,
+                ProcessId = Environment.ProcessId,
+                Secret = secret,
+            });
+            await socket.SendAsync(hello, SocketFlags.None).ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            await Console.Error.WriteLineAsync($"Offload worker {arguments.WorkerId}: cannot connect to the pool at {arguments.Endpoint}: {ex.Message}").ConfigureAwait(false);
+            return 4;
+        }
+
+        return await session.RunAsync(socket).ConfigureAwait(false);
+    }
+
+    /// <summary>Kills this process at once: used when the parent is gone and user code may never return.</summary>
+    internal static void ExitNow(int exitCode)
+    {
+        try
+        {
+            Console.Out.Flush();
+            Console.Error.Flush();
+        }
+        finally
+        {
+            if (exitCode == 0)
+            {
+                Environment.Exit(0);
+            }
+
+            Process.GetCurrentProcess().Kill();
+        }
+    }
+
+    private static string ReadLine(Stream stream)
+    {
+        // Read byte by byte: a buffered reader could swallow bytes after the line, and EOF on this stream matters.
+        var line = new StringBuilder();
+        while (true)
+        {
+            var next = stream.ReadByte();
+            if (next < 0)
+            {
+                throw new EndOfStreamException();
+            }
+
+            if (next == '\n')
+            {
+                return line.ToString().TrimEnd('\r');
+            }
+
+            line.Append((char)next);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace Offload.Workers;
+
+/// <summary>
+/// Builds the command line of a worker: the application's own <c>dotnet</c> host, runtimeconfig.json and deps.json,
+/// with Offload.dll as the program. The worker so resolves every assembly exactly as the application does, in a
+/// console app, a test host or a published folder, without any change to the application's <c>Main</c>.
+/// </summary>
+internal sealed class WorkerLauncher
+{
+    private readonly string _dotnetHost;
+    private readonly string _runtimeConfig;
+    private readonly string? _depsFile;
+    private readonly string _hostAssembly;
+
+    private WorkerLauncher(string dotnetHost, string runtimeConfig, string? depsFile, string hostAssembly)
+    {
+        _dotnetHost = dotnetHost;
+        _runtimeConfig = runtimeConfig;
+        _depsFile = depsFile;
+        _hostAssembly = hostAssembly;
+    }
+
+    public static WorkerLauncher ForCurrentApplication()
+    {
+        var hostAssembly = typeof(WorkerLauncher).Assembly.Location;
+        if (string.IsNullOrEmpty(hostAssembly))
+        {
+            throw new WorkerStartException("Offload.dll has no file location (single-file or in-memory app); workers need it on disk.");
+        }
+
+        var depsFile = (AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string)?
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .FirstOrDefault(File.Exists);
+
+        var runtimeConfig = depsFile is not null && depsFile.EndsWith(".deps.json", StringComparison.OrdinalIgnoreCase)
+            ? depsFile[..^".deps.json".Length] + ".runtimeconfig.json"
+            : null;
+        if (runtimeConfig is null || !File.Exists(runtimeConfig))
+        {
+            runtimeConfig = WriteFallbackRuntimeConfig();
+        }
+
+        return new WorkerLauncher(FindDotnetHost(), runtimeConfig, depsFile, hostAssembly);
+    }
+
+    public ProcessStartInfo CreateStartInfo(int workerId, string socketPath, WorkerPoolOptions options)
+    {
+        var info = new ProcessStartInfo(_dotnetHost)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            CreateNoWindow = true,
+            WorkingDirectory = Environment.CurrentDirectory,
+        };
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add("--runtimeconfig");
+        info.ArgumentList.Add(_runtimeConfig);
+        if (_depsFile is not null)
+        {
+            info.ArgumentList.Add("--depsfile");
+            info.ArgumentList.Add(_depsFile);
+        }
+
+        info.ArgumentList.Add(_hostAssembly);
+        info.ArgumentList.Add(WorkerArguments.Marker);
+        info.ArgumentList.Add(WorkerArguments.EndpointOption);
+        info.ArgumentList.Add(socketPath);
+        info.ArgumentList.Add(WorkerArguments.WorkerIdOption);
+        info.ArgumentList.Add(workerId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(WorkerArguments.MaxFrameOption);
+        info.ArgumentList.Add(options.MaxFrameBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // Workers run one call at a time: the non-concurrent workstation GC needs no background GC thread and keeps
+        // an idle worker small. Anything the user sets wins.
+        info.Environment.TryAdd("DOTNET_gcServer", "0");
+        info.Environment.TryAdd("DOTNET_gcConcurrent", "0");
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in options.EnvironmentVariables)
+        {
+            info.Environment[key] = value;
+        }
+
+        return info;
+    }
+
+    private static string FindDotnetHost()
+    {
+        var exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+        if (Environment.ProcessPath is { } processPath &&
+            string.Equals(Path.GetFileName(processPath), exe, StringComparison.OrdinalIgnoreCase))
+        {
+            return processPath;
+        }
+
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
+        {
+            return hostPath;
+        }
+
+        // <root>/shared/Microsoft.NETCore.App/<version>/ → <root>/dotnet
+        var runtimeDirectory = RuntimeEnvironment.GetRuntimeDirectory();
+        var candidate = Path.GetFullPath(Path.Combine(runtimeDirectory, "..", "..", "..", exe));
+        return File.Exists(candidate) ? candidate : exe;
+    }
+
+    private static string WriteFallbackRuntimeConfig()
+    {
+        // The app was started without a runtimeconfig.json we can find: describe the running framework ourselves.
+        var version = Environment.Version;
+        var path = Path.Combine(Path.GetTempPath(), $"offload-worker-{version}.runtimeconfig.json");
+        var json = JsonSerializer.Serialize(new
+        {
+            runtimeOptions = new
+            {
+                tfm = $"net{version.Major}.{version.Minor}",
+                framework = new { name = "Microsoft.NETCore.App", version = version.ToString(3) },
+            },
+        });
+        File.WriteAllText(path, json);
+        return path;
+    }
+}
