@@ -1,0 +1,153 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace Offload.Generator.Diagnostics;
+
+/// <summary>
+/// Every diagnostic Offload reports. Ids are stable: each has a section in docs/diagnostics.md and a row in
+/// AnalyzerReleases.Unshipped.md (moved to Shipped.md on release).
+/// </summary>
+/// <remarks>
+/// Each descriptor is built with literal arguments rather than through a helper, because the release-tracking
+/// analyzers (RS1017, RS2000-RS2008) can only check ids, categories and severities they see as constants.
+/// </remarks>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "Offload";
+    private const string HelpLinkBase = "https://github.com/offload-dotnet/offload/blob/main/docs/diagnostics.md#";
+
+    /// <summary>{0}: method.</summary>
+    public static readonly DiagnosticDescriptor MethodMustBeStatic = new(
+        id: "OFFLOAD0001",
+        title: "Worker-process method must be static",
+        messageFormat: "Method '{0}' must be static to run in a worker process",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A worker process has no instance to call the method on, so only static methods can be offloaded.",
+        helpLinkUri: HelpLinkBase + "offload0001");
+
+    /// <summary>{0}: the type that lacks <c>partial</c>; {1}: method.</summary>
+    public static readonly DiagnosticDescriptor TypeMustBePartial = new(
+        id: "OFFLOAD0002",
+        title: "Type containing a worker-process method must be partial",
+        messageFormat: "Type '{0}' must be partial so that Offload can add the companion of method '{1}'",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Offload adds the asynchronous companion to the type that declares the method, so that type and every type enclosing it must be declared partial.",
+        helpLinkUri: HelpLinkBase + "offload0002");
+
+    /// <summary>{0}: method.</summary>
+    public static readonly DiagnosticDescriptor GenericNotSupported = new(
+        id: "OFFLOAD0003",
+        title: "Generic worker-process methods are not supported yet",
+        messageFormat: "Method '{0}' is generic or is declared in a generic type, which is not supported yet",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The worker dispatcher cannot yet close a generic method or a method of a generic type over type arguments chosen by the caller.",
+        helpLinkUri: HelpLinkBase + "offload0003");
+
+    /// <summary>{0}: parameter; {1}: method; {2}: the modifier (<c>ref</c>, <c>out</c>, <c>in</c>, <c>ref readonly</c>).</summary>
+    public static readonly DiagnosticDescriptor ByRefParameter = new(
+        id: "OFFLOAD0004",
+        title: "Worker-process method parameters must be passed by value",
+        messageFormat: "Parameter '{0}' of method '{1}' is declared '{2}', but a worker process cannot share a variable with its caller; pass it by value",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Arguments are copied into another process and the result is copied back; a ref, out, in or ref readonly parameter would refer to a variable the worker cannot see.",
+        helpLinkUri: HelpLinkBase + "offload0004");
+
+    /// <summary>{0}: parameter; {1}: method; {2}: type; {3}: why (a pointer, a ref struct, a delegate, dynamic).</summary>
+    public static readonly DiagnosticDescriptor ParameterCannotCrossProcess = new(
+        id: "OFFLOAD0005",
+        title: "Parameter type can never cross a process boundary",
+        messageFormat: "Parameter '{0}' of method '{1}' has type '{2}', which can never cross a process boundary: {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Pointers, function pointers, ref structs (such as Span<T>), delegates and dynamic values refer to memory or code of the calling process, so they cannot be sent to a worker.",
+        helpLinkUri: HelpLinkBase + "offload0005");
+
+    /// <summary>{0}: <c>parameter 'x'</c> or <c>return value</c>; {1}: method; {2}: type; {3}: the reason, naming the innermost offending type.</summary>
+    public static readonly DiagnosticDescriptor NotSerializable = new(
+        id: "OFFLOAD0006",
+        title: "Type cannot be serialized by MemoryPack",
+        messageFormat: "The {0} of method '{1}' has type '{2}', which MemoryPack cannot serialize ({3}); mark that type [MemoryPackable] or use a supported type",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Arguments and results travel between processes as MemoryPack payloads, so their types must be primitives, strings, enums, unmanaged structs, supported framework types and collections, or types marked [MemoryPackable] or [MemoryPackUnion].",
+        helpLinkUri: HelpLinkBase + "offload0006");
+
+    /// <summary>{0}: method; {1}: return type; {2}: why.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedReturn = new(
+        id: "OFFLOAD0007",
+        title: "Unsupported return shape",
+        messageFormat: "Method '{0}' returns '{1}', which is not supported: {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A worker-process method must return void, a value, Task, Task<T>, ValueTask or ValueTask<T>; ref returns, pointers, ref structs, enumerators and IAsyncEnumerable<T> streams cannot be carried back.",
+        helpLinkUri: HelpLinkBase + "offload0007");
+
+    /// <summary>{0}: method; {1}: companion name; {2}: type.</summary>
+    public static readonly DiagnosticDescriptor CompanionNameConflict = new(
+        id: "OFFLOAD0008",
+        title: "A member already has the companion's name",
+        messageFormat: "Method '{0}' needs a generated companion named '{1}', but type '{2}' already declares a member with that name; rename one of them",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Offload adds an asynchronous companion to the containing type, named after the method with an Async suffix (InWorkerAsync when the name already ends in Async); a member the user declared with that name would clash with it.",
+        helpLinkUri: HelpLinkBase + "offload0008");
+
+    /// <summary>{0}: type; {1}: its accessibility (private, protected, private protected, file-local); {2}: method.</summary>
+    public static readonly DiagnosticDescriptor TypeNotReachable = new(
+        id: "OFFLOAD0009",
+        title: "Containing type is not reachable from the rest of its assembly",
+        messageFormat: "Type '{0}' is {1}, so the generated worker dispatcher cannot reach method '{2}'; make it internal or public",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The worker dispatcher that Offload generates lives outside the method's type, so the type and every type enclosing it must be internal, protected internal or public.",
+        helpLinkUri: HelpLinkBase + "offload0009");
+
+    /// <summary>{0}: method; {1}: what it is (a local function, extern, declared in an interface, ...).</summary>
+    public static readonly DiagnosticDescriptor UnsupportedMethodKind = new(
+        id: "OFFLOAD0010",
+        title: "Unsupported containing type or method kind",
+        messageFormat: "Method '{0}' is {1}, which [RunInWorkerProcess] does not support",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Only ordinary static methods with a body, declared in a class, struct, record or record struct, can run in a worker process.",
+        helpLinkUri: HelpLinkBase + "offload0010");
+
+    /// <summary>{0}: the extra parameter; {1}: method.</summary>
+    public static readonly DiagnosticDescriptor MultipleCancellationTokens = new(
+        id: "OFFLOAD0011",
+        title: "More than one CancellationToken parameter",
+        messageFormat: "Parameter '{0}' of method '{1}' is a second CancellationToken; only one can be bound to the call's token",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A CancellationToken parameter is not serialized: the worker binds it to the token of the call. A method can therefore take at most one.",
+        helpLinkUri: HelpLinkBase + "offload0011");
+
+    /// <summary>All descriptors, for <see cref="Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer.SupportedDiagnostics"/>.</summary>
+    public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
+        MethodMustBeStatic,
+        TypeMustBePartial,
+        GenericNotSupported,
+        ByRefParameter,
+        ParameterCannotCrossProcess,
+        NotSerializable,
+        UnsupportedReturn,
+        CompanionNameConflict,
+        TypeNotReachable,
+        UnsupportedMethodKind,
+        MultipleCancellationTokens);
+}

@@ -1,0 +1,388 @@
+using System;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Offload.Generator.Diagnostics;
+using Offload.Generator.Model;
+
+namespace Offload.Generator.Validation;
+
+/// <summary>
+/// Decides whether a <c>[RunInWorkerProcess]</c> method can run in a worker. The analyzer reports what it finds;
+/// the generator only asks <see cref="IsValid"/> and skips invalid methods quietly.
+/// </summary>
+internal static class MethodValidator
+{
+    /// <summary>Generated members carry <c>[GeneratedCode("Offload.Generator", version)]</c>; such a member is the companion itself.</summary>
+    private const string GeneratorName = "Offload.Generator";
+
+    /// <summary>Reports every problem that stops <paramref name="method"/> from running in a worker process.</summary>
+    public static void Validate(IMethodSymbol method, Compilation compilation, Action<Diagnostic> report, CancellationToken cancellationToken)
+    {
+        // Everything below is read from symbols and their syntax; the compilation is part of the signature so that
+        // the generator and the analyzer call the same entry point.
+        _ = compilation;
+
+        // A method of the wrong kind, or in the wrong kind of type, gets one diagnostic: the other rules would
+        // only describe a shape that cannot be supported anyway.
+        var unsupportedKind = DescribeUnsupportedKind(method);
+        if (unsupportedKind is not null)
+        {
+            report(Diagnostic.Create(DiagnosticDescriptors.UnsupportedMethodKind, GetUnsupportedKindLocation(method), Display(method), unsupportedKind));
+            return;
+        }
+
+        var methodLocation = GetMethodLocation(method);
+        if (!method.IsStatic)
+        {
+            report(Diagnostic.Create(DiagnosticDescriptors.MethodMustBeStatic, methodLocation, Display(method)));
+        }
+
+        ValidateContainingTypes(method, methodLocation, report, cancellationToken, out var isGeneric);
+        ValidateCompanionName(method, methodLocation, report);
+        ValidateParameters(method, isGeneric, report);
+        ValidateReturn(method, isGeneric, report, cancellationToken);
+    }
+
+    /// <summary>True when <see cref="Validate"/> reports nothing.</summary>
+    public static bool IsValid(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken)
+    {
+        var valid = true;
+        Validate(method, compilation, _ => valid = false, cancellationToken);
+        return valid;
+    }
+
+    /// <summary>OFFLOAD0010: what makes the method unsupported, phrased to follow "Method 'M' is ...", or null.</summary>
+    private static string? DescribeUnsupportedKind(IMethodSymbol method)
+    {
+        switch (method.MethodKind)
+        {
+            case MethodKind.LocalFunction:
+                return "a local function";
+            case MethodKind.AnonymousFunction:
+                return "a lambda";
+            case MethodKind.PropertyGet:
+            case MethodKind.PropertySet:
+            case MethodKind.EventAdd:
+            case MethodKind.EventRemove:
+            case MethodKind.EventRaise:
+                return "an accessor";
+            case MethodKind.UserDefinedOperator:
+            case MethodKind.BuiltinOperator:
+            case MethodKind.Conversion:
+                return "an operator";
+            case MethodKind.Destructor:
+                return "a finalizer";
+            case MethodKind.Ordinary:
+                break;
+            default:
+                return "not an ordinary method";
+        }
+
+        if (method.ContainingType is { } containingType
+            && containingType.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+        {
+            return containingType.TypeKind == TypeKind.Interface ? "declared in an interface" : "declared in an unsupported kind of type";
+        }
+
+        if (method.IsExtern)
+        {
+            return "extern";
+        }
+
+        if (method.IsAbstract)
+        {
+            return "abstract";
+        }
+
+        // __arglist arguments have no type to serialize.
+        return method.IsVararg ? "a __arglist method" : null;
+    }
+
+    /// <summary>OFFLOAD0002, OFFLOAD0003 and OFFLOAD0009, which all look at the types around the method.</summary>
+    private static void ValidateContainingTypes(
+        IMethodSymbol method, Location methodLocation, Action<Diagnostic> report, CancellationToken cancellationToken, out bool isGeneric)
+    {
+        isGeneric = method.IsGenericMethod;
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            isGeneric |= type.IsGenericType;
+
+            var missingPartial = FindDeclarationWithoutPartial(type, cancellationToken);
+            if (missingPartial is not null)
+            {
+                report(Diagnostic.Create(DiagnosticDescriptors.TypeMustBePartial, missingPartial.Identifier.GetLocation(), Display(type), Display(method)));
+            }
+
+            var unreachable = DescribeUnreachable(type);
+            if (unreachable is not null)
+            {
+                report(Diagnostic.Create(DiagnosticDescriptors.TypeNotReachable, GetTypeLocation(type, methodLocation), Display(type), unreachable, Display(method)));
+            }
+        }
+
+        if (isGeneric)
+        {
+            report(Diagnostic.Create(DiagnosticDescriptors.GenericNotSupported, methodLocation, Display(method)));
+        }
+    }
+
+    private static TypeDeclarationSyntax? FindDeclarationWithoutPartial(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration
+                && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                return declaration;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>OFFLOAD0009: why the generated dispatcher, which sits outside the type, cannot name it; or null.</summary>
+    private static string? DescribeUnreachable(INamedTypeSymbol type)
+    {
+        if (type.IsFileLocal)
+        {
+            return "file-local";
+        }
+
+        return type.DeclaredAccessibility switch
+        {
+            Accessibility.Private => "private",
+            Accessibility.Protected => "protected",
+            Accessibility.ProtectedAndInternal => "private protected",
+            _ => null,
+        };
+    }
+
+    /// <summary>OFFLOAD0008: a member the user declared already has the companion's name.</summary>
+    private static void ValidateCompanionName(IMethodSymbol method, Location methodLocation, Action<Diagnostic> report)
+    {
+        var companionName = TypeShapes.GetCompanionName(method.Name);
+        var conflict = method.ContainingType.GetMembers(companionName).FirstOrDefault(member => !IsGeneratedByOffload(member));
+        if (conflict is null)
+        {
+            return;
+        }
+
+        var conflictLocation = conflict.Locations.FirstOrDefault(location => location.IsInSource);
+        report(Diagnostic.Create(
+            DiagnosticDescriptors.CompanionNameConflict,
+            methodLocation,
+            additionalLocations: conflictLocation is null ? null : new[] { conflictLocation },
+            Display(method),
+            companionName,
+            Display(method.ContainingType)));
+    }
+
+    private static bool IsGeneratedByOffload(ISymbol member) =>
+        member.GetAttributes().Any(attribute =>
+            attribute.AttributeClass is { Name: "GeneratedCodeAttribute" } attributeClass
+            && TypeShapes.IsInNamespace(attributeClass, "System", "CodeDom", "Compiler")
+            && attribute.ConstructorArguments.Length > 0
+            && attribute.ConstructorArguments[0].Value is GeneratorName);
+
+    /// <summary>OFFLOAD0004, OFFLOAD0005, OFFLOAD0006 and OFFLOAD0011, parameter by parameter.</summary>
+    private static void ValidateParameters(IMethodSymbol method, bool isGeneric, Action<Diagnostic> report)
+    {
+        var seenCancellationToken = false;
+        foreach (var parameter in method.Parameters)
+        {
+            var location = parameter.Locations.FirstOrDefault() ?? Location.None;
+            var refModifier = DescribeRefKind(parameter.RefKind);
+            if (refModifier is not null)
+            {
+                report(Diagnostic.Create(DiagnosticDescriptors.ByRefParameter, location, parameter.Name, Display(method), refModifier));
+            }
+
+            var type = parameter.Type;
+            if (TypeShapes.IsCancellationToken(type))
+            {
+                // The first token is bound to the call's token on the worker side; there is nothing to bind a second to.
+                if (seenCancellationToken)
+                {
+                    report(Diagnostic.Create(DiagnosticDescriptors.MultipleCancellationTokens, location, parameter.Name, Display(method)));
+                }
+
+                seenCancellationToken = true;
+                continue;
+            }
+
+            var neverCrosses = DescribeProcessBound(type);
+            if (neverCrosses is not null)
+            {
+                report(Diagnostic.Create(
+                    DiagnosticDescriptors.ParameterCannotCrossProcess, location, parameter.Name, Display(method), MemoryPackTypeChecker.Display(type), neverCrosses));
+                continue;
+            }
+
+            ReportIfNotSerializable(type, $"parameter '{parameter.Name}'", method, location, isGeneric, report);
+        }
+    }
+
+    private static string? DescribeRefKind(RefKind refKind) => refKind switch
+    {
+        RefKind.Ref => "ref",
+        RefKind.Out => "out",
+        RefKind.In => "in",
+        RefKind.RefReadOnlyParameter => "ref readonly",
+        _ => null,
+    };
+
+    /// <summary>OFFLOAD0005: why values of <paramref name="type"/> only make sense inside the calling process; or null.</summary>
+    private static string? DescribeProcessBound(ITypeSymbol type)
+    {
+        switch (type.TypeKind)
+        {
+            case TypeKind.Pointer:
+                return "a pointer refers to memory of the calling process";
+            case TypeKind.FunctionPointer:
+                return "a function pointer refers to code of the calling process";
+            case TypeKind.Delegate:
+                return "a delegate refers to code and objects of the calling process";
+            case TypeKind.Dynamic:
+                return "a dynamic value has no static type to serialize";
+        }
+
+        if (type.SpecialType is SpecialType.System_Delegate or SpecialType.System_MulticastDelegate)
+        {
+            return "a delegate refers to code and objects of the calling process";
+        }
+
+        return type.IsRefLikeType ? "a ref struct such as Span<T> lives on the caller's stack" : null;
+    }
+
+    /// <summary>OFFLOAD0007 and OFFLOAD0006 for what the method returns.</summary>
+    private static void ValidateReturn(IMethodSymbol method, bool isGeneric, Action<Diagnostic> report, CancellationToken cancellationToken)
+    {
+        var location = GetReturnTypeLocation(method, cancellationToken);
+        var returnKind = TypeShapes.ClassifyReturn(method, out var resultType);
+        string? unsupported = null;
+        if (returnKind == ReturnKind.Unsupported)
+        {
+            unsupported = "a ref return refers to a variable of the worker process";
+        }
+        else if (returnKind == ReturnKind.Void && method.IsAsync)
+        {
+            unsupported = "an async void method cannot be awaited; return Task instead";
+        }
+        else if (resultType is not null)
+        {
+            unsupported = DescribeUnsupportedResult(resultType);
+        }
+
+        if (unsupported is not null)
+        {
+            report(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturn, location, Display(method), DisplayReturnType(method), unsupported));
+            return;
+        }
+
+        if (resultType is not null)
+        {
+            ReportIfNotSerializable(resultType, "return value", method, location, isGeneric, report);
+        }
+    }
+
+    /// <summary>OFFLOAD0007 for a result type (the <c>T</c> of <c>Task&lt;T&gt;</c>): shapes that cannot be carried back at all.</summary>
+    private static string? DescribeUnsupportedResult(ITypeSymbol resultType)
+    {
+        if (resultType.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
+        {
+            return "a pointer refers to memory of the worker process";
+        }
+
+        if (resultType.IsRefLikeType)
+        {
+            return "a ref struct cannot leave the worker's stack";
+        }
+
+        if (resultType is not INamedTypeSymbol named)
+        {
+            return null;
+        }
+
+        if (named.MetadataName == "IAsyncEnumerable`1" && TypeShapes.IsInNamespace(named, "System", "Collections", "Generic"))
+        {
+            return "streaming results with IAsyncEnumerable<T> is not supported yet; return a collection instead";
+        }
+
+        var isEnumerator =
+            (named.MetadataName is "IEnumerator`1" or "IAsyncEnumerator`1" && TypeShapes.IsInNamespace(named, "System", "Collections", "Generic"))
+            || (named.MetadataName == "IEnumerator" && TypeShapes.IsInNamespace(named, "System", "Collections"));
+        return isEnumerator ? "an enumerator cannot be carried back from the worker; return a collection instead" : null;
+    }
+
+    private static void ReportIfNotSerializable(
+        ITypeSymbol type, string what, IMethodSymbol method, Location location, bool isGeneric, Action<Diagnostic> report)
+    {
+        var problem = MemoryPackTypeChecker.FindProblem(type);
+
+        // A type parameter is already covered by OFFLOAD0003; saying it cannot be serialized either adds nothing.
+        if (problem is null || (isGeneric && problem.OffendingType.TypeKind == TypeKind.TypeParameter))
+        {
+            return;
+        }
+
+        report(Diagnostic.Create(
+            DiagnosticDescriptors.NotSerializable, location, what, Display(method), MemoryPackTypeChecker.Display(type), problem.Reason));
+    }
+
+    private static string Display(ISymbol symbol) => symbol.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+
+    private static string DisplayReturnType(IMethodSymbol method)
+    {
+        var type = MemoryPackTypeChecker.Display(method.ReturnType);
+        return method.ReturnsByRefReadonly ? "ref readonly " + type : method.ReturnsByRef ? "ref " + type : type;
+    }
+
+    /// <summary>The method's identifier.</summary>
+    private static Location GetMethodLocation(IMethodSymbol method) =>
+        method.Locations.FirstOrDefault(location => location.IsInSource) ?? Location.None;
+
+    /// <summary>A lambda has no identifier, so OFFLOAD0010 points at the attribute that asks for the unsupported thing.</summary>
+    private static Location GetUnsupportedKindLocation(IMethodSymbol method)
+    {
+        if (method.MethodKind == MethodKind.AnonymousFunction)
+        {
+            var attribute = method.GetAttributes()
+                .FirstOrDefault(candidate => candidate.AttributeClass?.ToDisplayString() == TypeShapes.AttributeMetadataName);
+            if (attribute?.ApplicationSyntaxReference is { } reference)
+            {
+                return Location.Create(reference.SyntaxTree, reference.Span);
+            }
+        }
+
+        return GetMethodLocation(method);
+    }
+
+    /// <summary>The declaration of <paramref name="type"/> next to the method, so the squiggle lands in the file being edited.</summary>
+    private static Location GetTypeLocation(INamedTypeSymbol type, Location methodLocation) =>
+        type.Locations.FirstOrDefault(location => location.SourceTree == methodLocation.SourceTree && location.IsInSource)
+        ?? type.Locations.FirstOrDefault(location => location.IsInSource)
+        ?? methodLocation;
+
+    /// <summary>The return type's syntax (<c>ref int</c>, <c>Task&lt;Foo&gt;</c>), falling back to the method's identifier.</summary>
+    private static Location GetReturnTypeLocation(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            var returnType = reference.GetSyntax(cancellationToken) switch
+            {
+                MethodDeclarationSyntax declaration => declaration.ReturnType,
+                LocalFunctionStatementSyntax localFunction => localFunction.ReturnType,
+                _ => null,
+            };
+            if (returnType is not null)
+            {
+                return returnType.GetLocation();
+            }
+        }
+
+        return GetMethodLocation(method);
+    }
+}

@@ -1,0 +1,1012 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Offload.Generator.Diagnostics;
+using Offload.Generator.Tests.Infrastructure;
+using Offload.Generator.Validation;
+
+namespace Offload.Generator.Tests;
+
+public sealed class OffloadAnalyzerTests
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using MemoryPack;
+        using Offload;
+
+        """;
+
+    // ---------------------------------------------------------------- OFFLOAD0001: static
+
+    [Fact]
+    public async Task InstanceMethod_ReportsOffload0001AtTheMethodName()
+    {
+        var source = Usings + """
+            public partial class Calc
+            {
+                [RunInWorkerProcess]
+                public int Square(int x) => x * x;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0001", diagnostic.Id);
+        AssertAt(diagnostic, source, "Square");
+        // The usings take 6 lines, so the method name sits on line 10 (9 zero-based), column 16 (15 zero-based).
+        var position = diagnostic.Location.GetLineSpan().StartLinePosition;
+        Assert.Equal((9, 15), (position.Line, position.Character));
+        Assert.Contains("Calc.Square(int)", diagnostic.GetMessage());
+        Assert.Contains("static", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task StaticMethod_DoesNotReportOffload0001()
+    {
+        var source = Usings + """
+            public partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Square(int x) => x * x;
+
+                // Without the attribute nothing is checked, even though this one could not be offloaded.
+                public int Cube(int x) => x * x * x;
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0002: partial
+
+    [Fact]
+    public async Task NonPartialType_ReportsOffload0002AtTheTypeName()
+    {
+        var source = Usings + """
+            public static class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Square(int x) => x * x;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0002", diagnostic.Id);
+        AssertAt(diagnostic, source, "Calc");
+        Assert.Contains("'Calc'", diagnostic.GetMessage());
+        Assert.Contains("Square", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task NonPartialEnclosingType_ReportsOffload0002AtTheEnclosingType()
+    {
+        var source = Usings + """
+            namespace Maths
+            {
+                public class Outer
+                {
+                    public static partial class Inner
+                    {
+                        [RunInWorkerProcess]
+                        public static int Square(int x) => x * x;
+                    }
+                }
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0002", diagnostic.Id);
+        AssertAt(diagnostic, source, "Outer");
+        Assert.Contains("'Outer'", diagnostic.GetMessage());
+        Assert.Contains("Outer.Inner.Square(int)", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task PartialTypesAllTheWayOut_DoNotReportOffload0002()
+    {
+        var source = Usings + """
+            public partial class Outer
+            {
+                public partial record Inner
+                {
+                    [RunInWorkerProcess]
+                    public static int Square(int x) => x * x;
+                }
+            }
+
+            public partial class Outer
+            {
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0003: generics
+
+    [Fact]
+    public async Task GenericMethod_ReportsOffload0003Only()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static T Echo<T>(T value) => value;
+            }
+            """;
+
+        // The type parameter is not also reported as unserializable: OFFLOAD0003 already says it all.
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0003", diagnostic.Id);
+        AssertAt(diagnostic, source, "Echo");
+        Assert.Contains("Echo", diagnostic.GetMessage());
+        Assert.Contains("not supported yet", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task MethodOfGenericType_ReportsOffload0003()
+    {
+        var source = Usings + """
+            public static partial class Box<T>
+            {
+                [RunInWorkerProcess]
+                public static int Size(int x) => x;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0003", diagnostic.Id);
+        AssertAt(diagnostic, source, "Size");
+        Assert.Contains("Size", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task NonGenericMethodUsingConstructedGenerics_DoesNotReportOffload0003()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static List<int> Range(Dictionary<string, int> bounds) => new();
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0004: by-ref parameters
+
+    [Fact]
+    public async Task ByRefParameters_ReportOffload0004ForEachParameter()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static void Update(ref int first, out int second, in int third, ref readonly int fourth, int fifth)
+                {
+                    second = 0;
+                }
+            }
+            """;
+
+        var diagnostics = await RunAsync(source);
+
+        Assert.Equal(["OFFLOAD0004", "OFFLOAD0004", "OFFLOAD0004", "OFFLOAD0004"], Ids(diagnostics));
+        string[] names = ["first", "second", "third", "fourth"];
+        string[] modifiers = ["'ref'", "'out'", "'in'", "'ref readonly'"];
+        for (var i = 0; i < names.Length; i++)
+        {
+            AssertAt(diagnostics[i], source, names[i]);
+            Assert.Contains($"'{names[i]}'", diagnostics[i].GetMessage());
+            Assert.Contains(modifiers[i], diagnostics[i].GetMessage());
+            Assert.Contains("Update", diagnostics[i].GetMessage());
+        }
+    }
+
+    [Fact]
+    public async Task ByValueAndParamsParameters_DoNotReportOffload0004()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Sum(int seed, params int[] values) => seed;
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0005: process-bound parameter types
+
+    [Theory]
+    [InlineData("int*", "pointer")]
+    [InlineData("delegate*<int, void>", "function pointer")]
+    [InlineData("Span<int>", "ref struct")]
+    [InlineData("ReadOnlySpan<byte>", "ref struct")]
+    [InlineData("Func<int>", "delegate")]
+    [InlineData("Action", "delegate")]
+    [InlineData("Delegate", "delegate")]
+    [InlineData("dynamic", "dynamic")]
+    public async Task ProcessBoundParameterType_ReportsOffload0005(string type, string why)
+    {
+        var source = Usings + $$"""
+            public static unsafe partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Run({{type}} value) => 0;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0005", diagnostic.Id);
+        AssertAt(diagnostic, source, "value");
+        Assert.Contains("'value'", diagnostic.GetMessage());
+        Assert.Contains($"'{type}'", diagnostic.GetMessage());
+        Assert.Contains("Run", diagnostic.GetMessage());
+        Assert.Contains(why, diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task ArraysAndStrings_DoNotReportOffload0005()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Run(byte[] bytes, string text, int[,] grid) => 0;
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0006: MemoryPack serializability
+
+    [Fact]
+    public async Task UnserializableParameter_ReportsOffload0006AtTheParameter()
+    {
+        var source = Usings + """
+            public sealed class Foo
+            {
+            }
+
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Count(Foo foo) => 0;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0006", diagnostic.Id);
+        AssertAt(diagnostic, source, "foo");
+        Assert.Contains("parameter 'foo'", diagnostic.GetMessage());
+        Assert.Contains("Calc.Count(Foo)", diagnostic.GetMessage());
+        Assert.Contains("Foo is not serializable", diagnostic.GetMessage());
+        Assert.Contains("[MemoryPackable]", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task UnserializableTypeArgument_NamesTheInnermostType()
+    {
+        var source = Usings + """
+            public struct Named
+            {
+                public string Name;
+            }
+
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Count(Dictionary<string, List<Named>> items) => 0;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0006", diagnostic.Id);
+        AssertAt(diagnostic, source, "items");
+        Assert.Contains("'Dictionary<string, List<Named>>'", diagnostic.GetMessage());
+        Assert.Contains("Dictionary<string, List<Named>>: Named is not serializable", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task UnserializableResult_ReportsOffload0006AtTheReturnType()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static Task<object> LoadAsync(int id) => Task.FromResult<object>(id);
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0006", diagnostic.Id);
+        AssertAt(diagnostic, source, "Task<object>");
+        Assert.Contains("return value", diagnostic.GetMessage());
+        Assert.Contains("LoadAsync", diagnostic.GetMessage());
+        Assert.Contains("object is not serializable", diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("object")]
+    [InlineData("IComparable")]
+    [InlineData("Exception")]
+    [InlineData("CancellationToken?")]
+    [InlineData("int[,,,,]")]
+    [InlineData("List<Func<int>>")]
+    [InlineData("(int, object)")]
+    [InlineData("KeyValuePair<int, Task>[]")]
+    public async Task UnserializableTypes_ReportOffload0006(string type)
+    {
+        var diagnostics = await RunAsync(Usings + $$"""
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Run({{type}} value) => 0;
+            }
+            """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("OFFLOAD0006", diagnostic.Id);
+    }
+
+    [Theory]
+    [InlineData("bool")]
+    [InlineData("char")]
+    [InlineData("sbyte")]
+    [InlineData("decimal")]
+    [InlineData("nint")]
+    [InlineData("nuint")]
+    [InlineData("string?")]
+    [InlineData("DayOfWeek")]
+    [InlineData("int?")]
+    [InlineData("Guid")]
+    [InlineData("DateTimeOffset")]
+    [InlineData("DateOnly")]
+    [InlineData("TimeSpan")]
+    [InlineData("Half")]
+    [InlineData("Int128")]
+    [InlineData("System.Numerics.BigInteger")]
+    [InlineData("System.Numerics.Complex")]
+    [InlineData("System.Numerics.Vector3")]
+    [InlineData("Version")]
+    [InlineData("Uri")]
+    [InlineData("Type")]
+    [InlineData("System.Text.StringBuilder")]
+    [InlineData("System.Text.Rune")]
+    [InlineData("System.Collections.BitArray")]
+    [InlineData("System.Globalization.CultureInfo")]
+    [InlineData("TimeZoneInfo")]
+    [InlineData("Point")]
+    [InlineData("int[,,,]")]
+    [InlineData("int[][]")]
+    [InlineData("ArraySegment<byte>")]
+    [InlineData("ReadOnlyMemory<char>")]
+    [InlineData("System.Buffers.ReadOnlySequence<byte>")]
+    [InlineData("Stack<int>")]
+    [InlineData("Queue<string>")]
+    [InlineData("LinkedList<int>")]
+    [InlineData("HashSet<Guid>")]
+    [InlineData("SortedSet<int>")]
+    [InlineData("PriorityQueue<string, int>")]
+    [InlineData("SortedDictionary<string, int>")]
+    [InlineData("SortedList<int, string>")]
+    [InlineData("System.Collections.ObjectModel.ObservableCollection<int>")]
+    [InlineData("System.Collections.ObjectModel.ReadOnlyCollection<int>")]
+    [InlineData("System.Collections.Concurrent.ConcurrentDictionary<int, string>")]
+    [InlineData("System.Collections.Concurrent.BlockingCollection<int>")]
+    [InlineData("System.Collections.Frozen.FrozenSet<int>")]
+    [InlineData("System.Collections.Immutable.ImmutableArray<int>")]
+    [InlineData("System.Collections.Immutable.IImmutableDictionary<string, int>")]
+    [InlineData("IEnumerable<int>")]
+    [InlineData("IReadOnlyDictionary<string, IList<int>>")]
+    [InlineData("System.Linq.ILookup<int, string>")]
+    [InlineData("IReadOnlySet<int>")]
+    [InlineData("KeyValuePair<string, int>")]
+    [InlineData("Lazy<int>")]
+    [InlineData("Tuple<int, string>")]
+    [InlineData("Tuple<int, int, int, int, int, int, int, Tuple<string>>")]
+    [InlineData("(int Id, string Name)")]
+    [InlineData("Box<List<Item>>")]
+    [InlineData("IShape")]
+    public async Task SerializableTypes_DoNotReportOffload0006(string type)
+    {
+        var diagnostics = await RunAsync(Usings + $$"""
+            public struct Point
+            {
+                public int X;
+                public int Y;
+            }
+
+            [MemoryPackable]
+            public partial class Item
+            {
+                public string Name { get; set; } = "";
+            }
+
+            [MemoryPackable]
+            public partial class Box<T>
+            {
+                public T? Value { get; set; }
+            }
+
+            [MemoryPackUnion(0, typeof(Item))]
+            public partial interface IShape
+            {
+            }
+
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static {{type}} Run({{type}} value) => value;
+            }
+            """);
+
+        Assert.Empty(diagnostics);
+    }
+
+    [Fact]
+    public async Task GenericMemoryPackableWithUnserializableArgument_ReportsOffload0006()
+    {
+        var source = Usings + """
+            [MemoryPackable]
+            public partial class Box<T>
+            {
+                public T? Value { get; set; }
+            }
+
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Run(Box<object> box) => 0;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0006", diagnostic.Id);
+        Assert.Contains("Box<object>: object is not serializable", diagnostic.GetMessage());
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0007: return shape
+
+    [Theory]
+    [InlineData("public static ref int Get() => ref s_value;", "ref int", "ref return")]
+    [InlineData("public static ref readonly int Get() => ref s_value;", "ref readonly int", "ref return")]
+    [InlineData("public static async IAsyncEnumerable<int> Get() { await Task.Yield(); yield return 1; }", "IAsyncEnumerable<int>", "not supported yet")]
+    [InlineData("public static Task<IAsyncEnumerable<int>> Get() => null!;", "Task<IAsyncEnumerable<int>>", "not supported yet")]
+    [InlineData("public static IEnumerator<int> Get() { yield return 1; }", "IEnumerator<int>", "enumerator")]
+    [InlineData("public static System.Collections.IEnumerator Get() { yield return 1; }", "System.Collections.IEnumerator", "enumerator")]
+    [InlineData("public static Span<int> Get() => default;", "Span<int>", "ref struct")]
+    [InlineData("public static unsafe int* Get() => null;", "int*", "pointer")]
+    [InlineData("public static async void Get() => await Task.Yield();", "void", "async void")]
+    public async Task UnsupportedReturnShape_ReportsOffload0007AtTheReturnType(string method, string returnType, string why)
+    {
+        var source = Usings + $$"""
+            public static partial class Calc
+            {
+                private static int s_value;
+
+                [RunInWorkerProcess]
+                {{method}}
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0007", diagnostic.Id);
+        AssertAt(diagnostic, source, returnType);
+        Assert.Contains("Get", diagnostic.GetMessage());
+        Assert.Contains(why, diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("public static void Get() { }")]
+    [InlineData("public static int Get() => 1;")]
+    [InlineData("public static Task Get() => Task.CompletedTask;")]
+    [InlineData("public static async Task<int> Get() { await Task.Yield(); return 1; }")]
+    [InlineData("public static ValueTask Get() => default;")]
+    [InlineData("public static ValueTask<string> Get() => new(\"\");")]
+    [InlineData("public static IEnumerable<int> Get() { yield return 1; }")]
+    public async Task SupportedReturnShape_DoesNotReportOffload0007(string method)
+    {
+        var source = Usings + $$"""
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                {{method}}
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0008: companion name taken
+
+    [Theory]
+    [InlineData("Square", "SquareAsync", "public static int SquareAsync => 0;")]
+    [InlineData("Square", "SquareAsync", "public static Task<int> SquareAsync(int x) => Task.FromResult(x);")]
+    [InlineData("Square", "SquareAsync", "public sealed class SquareAsync { }")]
+    [InlineData("Square", "SquareAsync", "[System.CodeDom.Compiler.GeneratedCode(\"Other.Tool\", \"1.0\")] public static int SquareAsync() => 0;")]
+    [InlineData("SquareAsync", "SquareInWorkerAsync", "public static int SquareInWorkerAsync() => 0;")]
+    public async Task MemberWithCompanionName_ReportsOffload0008AtTheMethod(string methodName, string companionName, string member)
+    {
+        var source = Usings + $$"""
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int {{methodName}}(int x) => x * x;
+            }
+
+            public static partial class Calc
+            {
+                {{member}}
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0008", diagnostic.Id);
+        AssertAt(diagnostic, source, methodName);
+        Assert.Contains($"'{companionName}'", diagnostic.GetMessage());
+        Assert.Contains($"Calc.{methodName}(int)", diagnostic.GetMessage());
+        Assert.Contains("type 'Calc'", diagnostic.GetMessage());
+        // The user's member is attached, so an IDE can jump to it.
+        var additional = Assert.Single(diagnostic.AdditionalLocations);
+        Assert.Equal(companionName, AnalyzerRunner.GetSpanText(additional));
+    }
+
+    [Fact]
+    public async Task MembersGeneratedByOffloadOrNamedDifferently_DoNotReportOffload0008()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Square(int x) => x * x;
+
+                // An [RunInWorkerProcess] method ending in Async gets FetchInWorkerAsync, so it does not collide with itself.
+                [RunInWorkerProcess]
+                public static Task<int> FetchAsync(int x) => Task.FromResult(x);
+
+                public static int Squared(int x) => x * x;
+            }
+
+            public static partial class Calc
+            {
+                [System.CodeDom.Compiler.GeneratedCode("Offload.Generator", "0.1.0")]
+                public static Task<int> SquareAsync(int x, CancellationToken cancellationToken = default) => Task.FromResult(x);
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0009: reachability
+
+    [Theory]
+    [InlineData("private", "private")]
+    [InlineData("protected", "protected")]
+    [InlineData("private protected", "private protected")]
+    public async Task HiddenNestedType_ReportsOffload0009AtTheType(string accessibility, string described)
+    {
+        var source = Usings + $$"""
+            public partial class Outer
+            {
+                {{accessibility}} static partial class Inner
+                {
+                    [RunInWorkerProcess]
+                    public static int Square(int x) => x * x;
+                }
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0009", diagnostic.Id);
+        AssertAt(diagnostic, source, "Inner");
+        Assert.Contains("'Outer.Inner'", diagnostic.GetMessage());
+        Assert.Contains($"is {described},", diagnostic.GetMessage());
+        Assert.Contains("Square", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task FileLocalType_ReportsOffload0009()
+    {
+        var source = Usings + """
+            file static partial class Hidden
+            {
+                [RunInWorkerProcess]
+                public static int Square(int x) => x * x;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0009", diagnostic.Id);
+        AssertAt(diagnostic, source, "Hidden");
+        Assert.Contains("Hidden", diagnostic.GetMessage());
+        Assert.Contains("file-local", diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("public")]
+    [InlineData("internal")]
+    [InlineData("protected internal")]
+    [InlineData("")]
+    public async Task ReachableNestedType_DoesNotReportOffload0009(string accessibility)
+    {
+        // A top-level type without a modifier is internal; a nested one is private, so nest only explicit modifiers.
+        var source = Usings + (accessibility.Length == 0
+            ? """
+                static partial class Calc
+                {
+                    [RunInWorkerProcess]
+                    private static int Square(int x) => x * x;
+                }
+                """
+            : $$"""
+                public partial class Outer
+                {
+                    {{accessibility}} static partial class Inner
+                    {
+                        [RunInWorkerProcess]
+                        public static int Square(int x) => x * x;
+                    }
+                }
+                """);
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0010: unsupported kinds
+
+    [Fact]
+    public async Task InterfaceStaticMethod_ReportsOffload0010()
+    {
+        var source = Usings + """
+            public partial interface IService
+            {
+                [RunInWorkerProcess]
+                static int Compute(int x) => x;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0010", diagnostic.Id);
+        AssertAt(diagnostic, source, "Compute");
+        Assert.Contains("IService.Compute(int)", diagnostic.GetMessage());
+        Assert.Contains("interface", diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[System.Runtime.InteropServices.DllImport(\"native\")] public static extern int Compute(int x);", "Compute", "extern")]
+    [InlineData("public abstract int Compute(int x);", "Compute", "abstract")]
+    [InlineData("public static Calc operator +(Calc left, Calc right) => left;", "+", "operator")]
+    [InlineData("public static int Compute { [RunInWorkerProcess] get => 1; }", "get", "accessor")]
+    public async Task UnsupportedMethodKind_ReportsOffload0010Only(string member, string location, string what)
+    {
+        // The accessor case carries its own attribute; the others get it from the line above.
+        var attribute = member.Contains("get =>", StringComparison.Ordinal) ? "" : "[RunInWorkerProcess]";
+        var source = Usings + $$"""
+            public abstract partial class Calc
+            {
+                {{attribute}}
+                {{member}}
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0010", diagnostic.Id);
+        AssertAt(diagnostic, source, location, after: "class Calc");
+        Assert.Contains(what, diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task LocalFunction_ReportsOffload0010AtItsName()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                public static int Outer()
+                {
+                    return Local();
+
+                    [RunInWorkerProcess]
+                    static int Local() => 1;
+                }
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0010", diagnostic.Id);
+        AssertAt(diagnostic, source, "Local", after: "[RunInWorkerProcess]");
+        Assert.Contains("Local", diagnostic.GetMessage());
+        Assert.Contains("local function", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task Lambda_ReportsOffload0010AtTheAttribute()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                public static Func<int, int> Square = [RunInWorkerProcess] static (int x) => x * x;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0010", diagnostic.Id);
+        AssertAt(diagnostic, source, "RunInWorkerProcess", after: "Square =");
+        Assert.Contains("lambda", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task MethodsOfStructsAndRecords_DoNotReportOffload0010()
+    {
+        var source = Usings + """
+            public partial struct Vector
+            {
+                [RunInWorkerProcess]
+                public static double Length(double x, double y) => Math.Sqrt((x * x) + (y * y));
+            }
+
+            public partial record Person(string Name)
+            {
+                [RunInWorkerProcess]
+                public static string Greet(string name) => "Hello " + name;
+            }
+
+            public partial record struct Pair(int Left, int Right)
+            {
+                [RunInWorkerProcess]
+                public static int Sum(int left, int right) => left + right;
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0011: cancellation tokens
+
+    [Fact]
+    public async Task SecondCancellationToken_ReportsOffload0011AtTheSecondParameter()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static Task<int> SquareAsync(int x, CancellationToken first, CancellationToken second) => Task.FromResult(x);
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0011", diagnostic.Id);
+        AssertAt(diagnostic, source, "second");
+        Assert.Contains("'second'", diagnostic.GetMessage());
+        Assert.Contains("SquareAsync", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task SingleCancellationToken_IsNotSerializedAndNotReported()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static Task<int> SquareAsync(CancellationToken cancellationToken, int x) => Task.FromResult(x);
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- everything together
+
+    [Fact]
+    public async Task FullyValidClass_ProducesNoDiagnostics()
+    {
+        var source = Usings + """
+            namespace Sample.Workloads
+            {
+                public enum Mode
+                {
+                    Fast,
+                    Thorough,
+                }
+
+                [MemoryPackable]
+                public partial class Report
+                {
+                    public string Title { get; set; } = "";
+
+                    public List<double> Values { get; set; } = new();
+                }
+
+                public static partial class Outer
+                {
+                    internal static partial class Maths
+                    {
+                        [RunInWorkerProcess]
+                        public static long CountPrimes(long from, long to) => to - from;
+
+                        [RunInWorkerProcess]
+                        public static long CountPrimes(int upTo) => upTo;
+
+                        [RunInWorkerProcess]
+                        public static void Warm(bool flag, char c, byte b, short s, uint u, float f, double d, decimal m)
+                        {
+                        }
+
+                        [RunInWorkerProcess]
+                        public static string Describe(string text, Mode mode, int[] values, string[,] grid) => text;
+
+                        [RunInWorkerProcess]
+                        public static Dictionary<string, List<int>> Group(List<string> words, Dictionary<string, int> counts) => new();
+
+                        [RunInWorkerProcess]
+                        public static (int Count, string Name) Pair((long, double) input, Tuple<int, string> legacy) => (1, "");
+
+                        [RunInWorkerProcess]
+                        public static Report Summarize(Report report) => report;
+
+                        [RunInWorkerProcess]
+                        public static Task FlushAsync() => Task.CompletedTask;
+
+                        [RunInWorkerProcess]
+                        public static async Task<Report> BuildAsync(string title, CancellationToken cancellationToken)
+                        {
+                            await Task.Delay(1, cancellationToken);
+                            return new Report { Title = title };
+                        }
+
+                        [RunInWorkerProcess]
+                        public static ValueTask PingAsync(CancellationToken cancellationToken) => default;
+
+                        [RunInWorkerProcess]
+                        public static ValueTask<Guid?> FindAsync(DateTime since, TimeSpan window) => new((Guid?)null);
+                    }
+                }
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    [Fact]
+    public async Task SeveralProblems_AreAllReportedInSourceOrder()
+    {
+        var source = Usings + """
+            public class Calc
+            {
+                [RunInWorkerProcess]
+                public object Run(ref int x, Span<int> span, CancellationToken a, CancellationToken b) => x;
+            }
+            """;
+
+        var diagnostics = await RunAsync(source);
+
+        Assert.Equal(["OFFLOAD0002", "OFFLOAD0006", "OFFLOAD0001", "OFFLOAD0004", "OFFLOAD0005", "OFFLOAD0011"], Ids(diagnostics));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AttributeOfTheSameNameFromElsewhere_IsIgnored(bool referenceOffload)
+    {
+        // With or without Offload referenced, an attribute that merely shares the name is not Offload's.
+        var source = """
+            namespace Other
+            {
+                public sealed class RunInWorkerProcessAttribute : System.Attribute
+                {
+                }
+
+                public class Calc
+                {
+                    [RunInWorkerProcess]
+                    public int Square(int x) => x * x;
+                }
+            }
+            """;
+
+        Assert.Empty(await AnalyzerRunner.RunAsync(source, referenceOffload));
+    }
+
+    // ---------------------------------------------------------------- MethodValidator.IsValid and the descriptors
+
+    [Fact]
+    public void IsValid_IsFalseForAnInvalidMethodAndTrueForAValidOne()
+    {
+        var compilation = AnalyzerRunner.CreateCompilation(Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Square(int x) => x * x;
+
+                [RunInWorkerProcess]
+                public static int Slice(Span<int> values) => values.Length;
+            }
+            """);
+        var calc = compilation.GetTypeByMetadataName("Calc")!;
+
+        var valid = (IMethodSymbol)Assert.Single(calc.GetMembers("Square"));
+        var invalid = (IMethodSymbol)Assert.Single(calc.GetMembers("Slice"));
+
+        Assert.True(MethodValidator.IsValid(valid, compilation, CancellationToken.None));
+        Assert.False(MethodValidator.IsValid(invalid, compilation, CancellationToken.None));
+    }
+
+    [Fact]
+    public void Descriptors_AreNumberedErrorsWithHelpLinks()
+    {
+        var descriptors = new OffloadAnalyzer().SupportedDiagnostics;
+
+        Assert.Equal(
+            Enumerable.Range(1, 11).Select(i => $"OFFLOAD{i:0000}"),
+            descriptors.Select(descriptor => descriptor.Id));
+        Assert.All(descriptors, descriptor =>
+        {
+            Assert.Equal("Offload", descriptor.Category);
+            Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity);
+            Assert.True(descriptor.IsEnabledByDefault);
+            Assert.Equal(
+                "https://github.com/offload-dotnet/offload/blob/main/docs/diagnostics.md#" + descriptor.Id.ToLowerInvariant(),
+                descriptor.HelpLinkUri);
+        });
+        Assert.Same(DiagnosticDescriptors.MethodMustBeStatic, descriptors[0]);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static Task<ImmutableArray<Diagnostic>> RunAsync(string source) => AnalyzerRunner.RunAsync(source);
+
+    private static string[] Ids(ImmutableArray<Diagnostic> diagnostics) => [.. diagnostics.Select(diagnostic => diagnostic.Id)];
+
+    /// <summary>
+    /// Asserts that <paramref name="diagnostic"/> covers exactly the first occurrence of <paramref name="text"/> as a
+    /// whole word (after <paramref name="after"/>, when given) in <paramref name="source"/>.
+    /// </summary>
+    private static void AssertAt(Diagnostic diagnostic, string source, string text, string? after = null)
+    {
+        var start = after is null ? 0 : source.IndexOf(after, StringComparison.Ordinal) + after.Length;
+        var index = start;
+        while (true)
+        {
+            index = source.IndexOf(text, index, StringComparison.Ordinal);
+            Assert.True(index >= 0, $"'{text}' does not occur in the test source.");
+            var wordBefore = index > 0 && IsWordChar(source[index - 1]) && IsWordChar(text[0]);
+            var end = index + text.Length;
+            var wordAfter = end < source.Length && IsWordChar(source[end]) && IsWordChar(text[^1]);
+            if (!wordBefore && !wordAfter)
+            {
+                break;
+            }
+
+            index++;
+        }
+
+        Assert.Equal(text, AnalyzerRunner.GetSpanText(diagnostic.Location));
+        Assert.Equal(index, diagnostic.Location.SourceSpan.Start);
+    }
+
+    private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';
+}

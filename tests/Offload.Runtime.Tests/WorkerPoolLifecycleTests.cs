@@ -1,0 +1,136 @@
+using System.Diagnostics;
+
+namespace Offload.Runtime.Tests;
+
+/// <summary>Starting, sharing and stopping pools.</summary>
+public sealed class WorkerPoolLifecycleTests
+{
+    [Fact]
+    public async Task StartAsync_starts_every_worker_up_front()
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 3 });
+        Assert.Empty(pool.Workers);
+
+        await pool.StartAsync();
+
+        Assert.Equal(3, pool.Workers.Count);
+        Assert.Equal(3, pool.Workers.Select(w => w.ProcessId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Dispose_waits_for_queued_and_running_calls_then_stops_the_workers()
+    {
+        var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 2 });
+        await pool.StartAsync();
+        var pids = pool.Workers.Select(w => w.ProcessId).ToArray();
+        var calls = Enumerable.Range(0, 6).Select(_ => Workloads.BlockAsync(pool, 200)).ToArray();
+
+        await pool.DisposeAsync();
+
+        Assert.All(calls, c => Assert.True(c.IsCompletedSuccessfully));
+        Assert.All(pids, pid => Assert.False(IsAlive(pid), $"worker {pid} still alive after dispose"));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => Workloads.AddAsync(pool, 1L, 1L));
+    }
+
+    [Fact]
+    public async Task Dispose_of_a_pool_that_never_started_is_a_no_op()
+    {
+        var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 2 });
+        await pool.DisposeAsync();
+        await pool.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_shared_pool_serves_the_companions_without_a_pool_argument()
+    {
+        Assert.Equal(Environment.ProcessorCount, WorkerPool.Shared.WorkerCount);
+        Assert.Equal(11L, await Workloads.AddAsync(5L, 6L));
+        Assert.Throws<InvalidOperationException>(() => WorkerPool.ConfigureShared(new WorkerPoolOptions()));
+    }
+
+    [Fact]
+    public void Options_are_validated()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerPool(new WorkerPoolOptions { WorkerCount = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerPool(new WorkerPoolOptions { MaxFrameBytes = 1000 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerPool(new WorkerPoolOptions { Prefetch = -1 }));
+    }
+
+    [Fact]
+    public async Task Workers_die_within_two_seconds_when_their_parent_is_killed_with_SIGKILL()
+    {
+        // The test host starts a pool of 3 with one worker busy, prints the worker pids, and waits to be killed.
+        var hostDll = Path.Combine(AppContext.BaseDirectory, "Offload.TestHost.dll");
+        var info = new ProcessStartInfo(Environment.ProcessPath!, [hostDll, "3", "1"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var host = Process.Start(info)!;
+        var pids = await ReadWorkerPidsAsync(host);
+        Assert.Equal(3, pids.Length);
+        Assert.All(pids, pid => Assert.True(IsAlive(pid)));
+
+        host.Kill(entireProcessTree: false);
+        await host.WaitForExitAsync();
+
+        var deadline = Environment.TickCount64 + 2_000;
+        while (pids.Any(IsAlive) && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(25);
+        }
+
+        var survivors = pids.Where(IsAlive).ToArray();
+        foreach (var pid in survivors)
+        {
+            Process.GetProcessById(pid).Kill();
+        }
+
+        Assert.Empty(survivors);
+    }
+
+    [Fact]
+    public async Task The_worker_host_refuses_to_run_by_hand()
+    {
+        var offloadDll = typeof(WorkerPool).Assembly.Location;
+        var info = new ProcessStartInfo(Environment.ProcessPath!, ["exec", "--runtimeconfig", Path.ChangeExtension(typeof(WorkerPoolLifecycleTests).Assembly.Location, ".runtimeconfig.json"), offloadDll])
+        {
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(info)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("not meant to be run by hand", stderr);
+    }
+
+    internal static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<int[]> ReadWorkerPidsAsync(Process host)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (await host.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith("workers: ", StringComparison.Ordinal))
+            {
+                return line["workers: ".Length..].Split(' ').Select(int.Parse).ToArray();
+            }
+        }
+
+        throw new InvalidOperationException("The test host exited without printing its workers: " + await host.StandardError.ReadToEndAsync());
+    }
+}

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+
+namespace Offload.Runtime.Tests;
+
+/// <summary>End-to-end calls through a pool of real worker processes.</summary>
+[Collection(SharedPoolCollection.Name)]
+public sealed class WorkerPoolTests(PoolFixture fixture)
+{
+    private readonly WorkerPool _pool = fixture.Pool;
+
+    [Fact]
+    public async Task Every_supported_shape_round_trips()
+    {
+        Assert.Equal(5L, await Workloads.AddAsync(_pool, 2L, 3L));
+        Assert.Equal("ab", await Workloads.AddAsync(_pool, "a", "b"));
+        Assert.Equal("hi|1,2,3|Blue|2.5", await Workloads.DescribeAsync(_pool, "hi", [1, 2, 3], Color.Blue, 2.5));
+        Assert.Equal("<null>||Red|none", await Workloads.DescribeAsync(_pool, null, [], Color.Red, null));
+
+        var grouped = await Workloads.GroupAsync(_pool, [("a", 1), ("b", 2), ("a", 3)]);
+        Assert.Equal([1, 3], grouped["a"]);
+        Assert.Equal([2], grouped["b"]);
+
+        var shape = new Shape { Name = "square", Corners = [(0, 0), (1, 1)], Tags = new() { ["w"] = 1.5 } };
+        var scaled = await Workloads.ScaleAsync(_pool, shape, 2);
+        Assert.Equal("square*2", scaled.Name);
+        Assert.Equal([(0, 0), (2, 2)], scaled.Corners);
+        Assert.Equal(3.0, scaled.Tags["w"]);
+
+        var bytes = Enumerable.Range(0, 100_000).Select(i => (byte)i).ToArray();
+        Assert.Equal(bytes, await Workloads.EchoAsync(_pool, bytes));
+
+        await Workloads.TouchAsync(_pool);
+        Assert.Equal(49, await Workloads.DelayedSquareInWorkerAsync(_pool, 7));
+        await Workloads.PauseInWorkerAsync(_pool, 1);
+        Assert.Equal("LOUD", await Workloads.UpperAsync(_pool, "loud"));
+        await Workloads.NothingAsync(_pool);
+        Assert.Equal(10, await Workloads.SleepInWorkerAsync(_pool, 10));
+    }
+
+    [Fact]
+    public async Task Calls_run_in_other_processes()
+    {
+        var pid = await Workloads.ProcessIdAsync(_pool);
+        Assert.NotEqual(Environment.ProcessId, pid);
+        Assert.Contains(pid, _pool.Workers.Select(w => w.ProcessId));
+    }
+
+    [Fact]
+    public async Task Ten_thousand_concurrent_calls_all_return_and_every_worker_serves_some()
+    {
+        var before = _pool.Workers.ToDictionary(w => w.Id, w => w.CallsCompleted);
+        var results = await Task.WhenAll(Enumerable.Range(0, 10_000).Select(i => Workloads.AddAsync(_pool, i, 1_000_000L)));
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            Assert.Equal(i + 1_000_000L, results[i]);
+        }
+
+        var after = _pool.Workers;
+        Assert.Equal(2, after.Count);
+        Assert.All(after, w => Assert.True(w.CallsCompleted > before.GetValueOrDefault(w.Id), $"worker {w.Id} served no call"));
+    }
+
+    [Fact]
+    public async Task A_user_exception_arrives_typed_with_remote_stack_and_inner_exception_and_the_worker_keeps_serving()
+    {
+        var error = await Assert.ThrowsAsync<RemoteInvocationException>(() => Workloads.FailAsync(_pool, "boom"));
+
+        Assert.Equal("System.InvalidOperationException", error.RemoteTypeName);
+        Assert.Equal("boom", error.RemoteMessage);
+        Assert.Equal("Workloads.Fail(string)", error.MethodName);
+        Assert.Contains("Workloads.Fail(string)", error.Message);
+        Assert.Contains("boom", error.Message);
+        Assert.Contains(nameof(Workloads.Fail), error.RemoteStackTrace);
+        Assert.NotNull(error.WorkerId);
+        var inner = Assert.IsType<RemoteInvocationException>(error.InnerException);
+        Assert.Equal("System.ArgumentException", inner.RemoteTypeName);
+        Assert.Equal("inner cause", inner.RemoteMessage);
+        Assert.Contains("Remote stack trace", error.ToString());
+
+        var asyncError = await Assert.ThrowsAsync<RemoteInvocationException>(() => Workloads.FailLaterInWorkerAsync(_pool));
+        Assert.Equal("System.FormatException", asyncError.RemoteTypeName);
+
+        Assert.Equal(3L, await Workloads.AddAsync(_pool, 1L, 2L));
+    }
+
+    [Fact]
+    public async Task Canceling_a_queued_call_means_it_never_runs_and_the_caller_stops_waiting()
+    {
+        // Fill both workers (one running, one prefetched each), then queue a call and cancel it.
+        var blockers = Enumerable.Range(0, 4).Select(_ => Workloads.BlockAsync(_pool, 300)).ToArray();
+        using var cancellation = new CancellationTokenSource();
+        var queued = Workloads.IncrementAsync(_pool, cancellation.Token);
+        var stopwatch = Stopwatch.StartNew();
+        cancellation.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
+        Assert.True(stopwatch.ElapsedMilliseconds < 200, $"cancellation took {stopwatch.ElapsedMilliseconds} ms");
+        await Task.WhenAll(blockers);
+    }
+
+    [Fact]
+    public async Task Canceling_a_running_call_reaches_its_cancellation_token_in_the_worker()
+    {
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        var stopwatch = Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Workloads.SleepInWorkerAsync(_pool, 30_000, cancellation.Token));
+
+        // The worker saw the token too: it is free again long before the 30 s sleep would end.
+        Assert.Equal(7L, await Workloads.AddAsync(_pool, 3L, 4L).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task An_already_canceled_token_fails_without_sending()
+    {
+        var token = new CancellationToken(canceled: true);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Workloads.AddAsync(_pool, 1L, 1L, token));
+    }
+
+    [Fact]
+    public async Task Arguments_over_the_maximum_frame_size_fail_before_anything_is_sent()
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, MaxFrameBytes = 64 * 1024 });
+        var error = await Assert.ThrowsAsync<PayloadTooLargeException>(() => Workloads.EchoAsync(pool, new byte[100_000]));
+
+        Assert.Equal("Workloads.Echo(byte[])", error.MethodName);
+        Assert.Equal(64 * 1024, error.MaxFrameBytes);
+        Assert.True(error.PayloadBytes > 100_000);
+        Assert.Empty(pool.Workers);
+    }
+
+    [Fact]
+    public async Task Worker_output_reaches_the_parent_with_the_worker_id_and_does_not_disturb_calls()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        await Workloads.ChatterAsync(_pool, marker);
+        Assert.Equal(2L, await Workloads.AddAsync(_pool, 1L, 1L));
+
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (DateTime.UtcNow < deadline && fixture.Output.Count(l => l.Line.Contains(marker, StringComparison.Ordinal)) < 2)
+        {
+            await Task.Delay(20);
+        }
+
+        var lines = fixture.Output.Where(l => l.Line.Contains(marker, StringComparison.Ordinal)).ToArray();
+        Assert.Contains(lines, l => !l.IsError && l.Line == "out: " + marker);
+        Assert.Contains(lines, l => l.IsError && l.Line == "err: " + marker);
+        Assert.All(lines, l => Assert.Contains(l.WorkerId, _pool.Workers.Select(w => w.Id)));
+    }
+}

@@ -1,0 +1,13 @@
+using Offload;
+using Offload.TestHost;
+
+// A parent process for tests that must kill a parent: it starts a pool, keeps some workers busy, prints the worker
+// process ids on one line ("workers: 1 2 3"), then waits to be killed.
+var workerCount = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 3;
+var busy = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1;
+await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = workerCount });
+await pool.StartAsync();
+var running = Enumerable.Range(0, busy).Select(_ => HostWork.SpinAsync(pool, 600_000)).ToArray();
+await Task.Delay(300);
+Console.WriteLine("workers: " + string.Join(' ', pool.Workers.Select(w => w.ProcessId)));
+await Task.WhenAll(running);
