@@ -819,6 +819,49 @@ public sealed class OffloadAnalyzerTests
         Assert.Empty(await RunAsync(source));
     }
 
+    // ---------------------------------------------------------------- OFFLOAD0012: colliding companions
+
+    [Fact]
+    public async Task OverloadsThatDifferOnlyByACancellationToken_ReportOffload0012OnBoth()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Run(int x) => x;
+
+                [RunInWorkerProcess]
+                public static int Run(int x, CancellationToken token) => x;
+            }
+            """;
+
+        var diagnostics = await RunAsync(source);
+
+        Assert.Equal(["OFFLOAD0012", "OFFLOAD0012"], Ids(diagnostics));
+        Assert.Contains("Calc.Run(int)", diagnostics[0].GetMessage());
+        Assert.Contains("Calc.Run(int, CancellationToken)", diagnostics[0].GetMessage());
+        Assert.Contains("'RunAsync'", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public async Task OverloadsWithDifferentCompanionParameters_AreNotReported()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Run(int x) => x;
+
+                [RunInWorkerProcess]
+                public static int Run(long x, CancellationToken token) => (int)x;
+
+                public static int Run(int x, CancellationToken token) => x;
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
     // ---------------------------------------------------------------- everything together
 
     [Fact]
@@ -961,7 +1004,7 @@ public sealed class OffloadAnalyzerTests
         var descriptors = new OffloadAnalyzer().SupportedDiagnostics;
 
         Assert.Equal(
-            Enumerable.Range(1, 11).Select(i => $"OFFLOAD{i:0000}"),
+            Enumerable.Range(1, 12).Select(i => $"OFFLOAD{i:0000}"),
             descriptors.Select(descriptor => descriptor.Id));
         Assert.All(descriptors, descriptor =>
         {

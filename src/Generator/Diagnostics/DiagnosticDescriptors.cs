@@ -137,6 +137,17 @@ internal static class DiagnosticDescriptors
         description: "A CancellationToken parameter is not serialized: the worker binds it to the token of the call. A method can therefore take at most one.",
         helpLinkUri: HelpLinkBase + "offload0011");
 
+    /// <summary>OFFLOAD0012: two overloads would get companions with the same parameter list.</summary>
+    public static readonly DiagnosticDescriptor CompanionSignatureConflict = new(
+        id: "OFFLOAD0012",
+        title: "Overloads would get companions with the same signature",
+        messageFormat: "Methods '{0}' and '{1}' would both get the companion '{2}' with the same parameters, because a CancellationToken parameter is not part of a companion's signature; rename one of them",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A companion takes the method's parameters without its CancellationToken, then a CancellationToken of its own. Overloads that differ only by a CancellationToken would therefore produce two identical companions.",
+        helpLinkUri: HelpLinkBase + "offload0012");
+
     /// <summary>All descriptors, for <see cref="Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer.SupportedDiagnostics"/>.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         MethodMustBeStatic,
@@ -149,5 +160,6 @@ internal static class DiagnosticDescriptors
         CompanionNameConflict,
         TypeNotReachable,
         UnsupportedMethodKind,
-        MultipleCancellationTokens);
+        MultipleCancellationTokens,
+        CompanionSignatureConflict);
 }

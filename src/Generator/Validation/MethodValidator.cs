@@ -165,6 +165,7 @@ internal static class MethodValidator
     {
         var companionName = TypeShapes.GetCompanionName(method.Name);
         var conflict = method.ContainingType.GetMembers(companionName).FirstOrDefault(member => !IsGeneratedByOffload(member));
+        ReportConflictingOverloads(method, companionName, methodLocation, report);
         if (conflict is null)
         {
             return;
@@ -179,6 +180,30 @@ internal static class MethodValidator
             companionName,
             Display(method.ContainingType)));
     }
+
+    /// <summary>
+    /// OFFLOAD0012: another <c>[RunInWorkerProcess]</c> overload whose companion would take the same parameters
+    /// (companions drop the method's CancellationToken and add their own), so the two companions would collide.
+    /// </summary>
+    private static void ReportConflictingOverloads(IMethodSymbol method, string companionName, Location methodLocation, Action<Diagnostic> report)
+    {
+        var signature = CompanionParameterTypes(method);
+        foreach (var other in method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>())
+        {
+            if (SymbolEqualityComparer.Default.Equals(other, method)
+                || !other.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == TypeShapes.AttributeMetadataName)
+                || !signature.SequenceEqual(CompanionParameterTypes(other), SymbolEqualityComparer.Default))
+            {
+                continue;
+            }
+
+            report(Diagnostic.Create(DiagnosticDescriptors.CompanionSignatureConflict, methodLocation, Display(method), Display(other), companionName));
+            return;
+        }
+    }
+
+    private static ITypeSymbol[] CompanionParameterTypes(IMethodSymbol method) =>
+        method.Parameters.Where(p => !TypeShapes.IsCancellationToken(p.Type)).Select(p => p.Type).ToArray();
 
     private static bool IsGeneratedByOffload(ISymbol member) =>
         member.GetAttributes().Any(attribute =>

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Globalization;
+using Offload;
+using Offload.Samples.Primes;
+
+// Counts the primes below N by splitting [0, N) into segments, first sequentially in this process, then through
+// pools of worker processes (each segment is one call of PrimeCounter.CountPrimesAsync), and checks that every run
+// finds the same count. `--quick` uses a smaller N; `--limit N` sets N.
+var quick = args.Contains("--quick");
+var limit = ReadLimit(args) ?? (quick ? 2_000_000L : 10_000_000L);
+var cores = Environment.ProcessorCount;
+var workerCounts = new[] { 1, 2, cores }.Where(n => n <= cores).Distinct().Order().ToArray();
+var segmentCounts = new[] { 4, 4 * cores, 64 }.Distinct().Order().ToArray();
+
+Console.WriteLine($"Counting primes below {limit:N0} on {cores} core(s).");
+Console.WriteLine();
+
+// In-process, sequential: the baseline every other row is compared with.
+var stopwatch = Stopwatch.StartNew();
+var expected = PrimeCounter.CountPrimes(0, limit);
+var sequential = stopwatch.Elapsed;
+
+var rows = new List<string[]> { new[] { "sequential (in-process)", "1", "-", Ms(sequential), "1.00x", expected.ToString("N0", CultureInfo.InvariantCulture) } };
+var allAgree = true;
+foreach (var workers in workerCounts)
+{
+    await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = workers });
+    stopwatch.Restart();
+    await pool.StartAsync();
+    var startup = stopwatch.Elapsed;
+
+    foreach (var segments in segmentCounts)
+    {
+        stopwatch.Restart();
+        var counts = await Task.WhenAll(Segments(limit, segments).Select(s => PrimeCounter.CountPrimesAsync(pool, s.From, s.To)));
+        var elapsed = stopwatch.Elapsed;
+        var total = counts.Sum();
+        allAgree &= total == expected;
+        rows.Add([
+            $"pool (start-up {Ms(startup)})",
+            workers.ToString(CultureInfo.InvariantCulture),
+            segments.ToString(CultureInfo.InvariantCulture),
+            Ms(elapsed),
+            (sequential / elapsed).ToString("0.00", CultureInfo.InvariantCulture) + "x",
+            total.ToString("N0", CultureInfo.InvariantCulture) + (total == expected ? "" : " MISMATCH"),
+        ]);
+    }
+}
+
+PrintTable(["run", "workers", "segments", "wall time", "speedup", "primes"], rows);
+Console.WriteLine();
+Console.WriteLine(allAgree ? "All runs agree." : "Runs DISAGREE: see the rows marked MISMATCH.");
+return allAgree ? 0 : 1;
+
+static IEnumerable<(long From, long To)> Segments(long limit, int count)
+{
+    // Equal-width segments: later ones hold bigger numbers and take longer, which is what a pool must even out.
+    for (var i = 0; i < count; i++)
+    {
+        yield return (limit * i / count, limit * (i + 1) / count);
+    }
+}
+
+static string Ms(TimeSpan time) => time.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms";
+
+static long? ReadLimit(string[] args)
+{
+    var index = Array.IndexOf(args, "--limit");
+    return index >= 0 && index + 1 < args.Length ? long.Parse(args[index + 1], CultureInfo.InvariantCulture) : null;
+}
+
+static void PrintTable(string[] header, List<string[]> rows)
+{
+    var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
+    Console.WriteLine("| " + string.Join(" | ", header.Select((h, i) => h.PadRight(widths[i]))) + " |");
+    Console.WriteLine("|" + string.Join("|", widths.Select(w => new string('-', w + 2))) + "|");
+    foreach (var row in rows)
+    {
+        Console.WriteLine("| " + string.Join(" | ", row.Select((c, i) => i is 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))) + " |");
+    }
+}
