@@ -119,6 +119,7 @@ public sealed partial class OffloadGenerator
                 : "/// <returns>A task that completes when the method has run, or fails with the exception it threw in the worker (<see cref=\"global::Offload.RemoteInvocationException\"/>) or with the worker's death (<see cref=\"global::Offload.WorkerCrashedException\"/>).</returns>";
 
             writer.Line($"/// <summary>Runs <c>{Xml(model.DisplayName)}</c> in a worker process of <see cref=\"global::Offload.WorkerPool.Shared\"/>.</summary>");
+            WriteParameterDocs(writer, sent);
             writer.Line($"/// <param name=\"{token}\">Cancels the call: a queued call never runs; a running one sees its token fire.</param>");
             writer.Line(returns);
             writer.Line(GeneratedCode);
@@ -129,11 +130,21 @@ public sealed partial class OffloadGenerator
             var typeArguments = HasResult(model.ReturnKind) ? $"{model.ArgumentsTypeName}, {model.ResultType}" : model.ArgumentsTypeName;
             writer.Line($"/// <summary>Runs <c>{Xml(model.DisplayName)}</c> in a worker process of <paramref name=\"{pool}\"/>.</summary>");
             writer.Line($"/// <param name=\"{pool}\">The pool whose workers run the call.</param>");
+            WriteParameterDocs(writer, sent);
             writer.Line($"/// <param name=\"{token}\">Cancels the call: a queued call never runs; a running one sees its token fire.</param>");
             writer.Line(returns);
             writer.Line(GeneratedCode);
             writer.Line($"{model.Accessibility} static {returnType} {model.CompanionName}(global::Offload.WorkerPool {pool}, {declared}{CancellationToken} {token} = default)");
             writer.Line($"    => global::Offload.Dispatch.OffloadCalls.InvokeAsync<{typeArguments}>({pool}, {model.DescriptorFieldName}, new {model.ArgumentsTypeName}({passed.TrimEnd(',', ' ')}), {token});");
+        }
+
+        private static void WriteParameterDocs(SourceWriter writer, ParameterModel[] parameters)
+        {
+            foreach (var parameter in parameters)
+            {
+                var name = parameter.Name.TrimStart('@');
+                writer.Line($"/// <param name=\"{name}\">The method's <c>{name}</c> argument, sent to the worker.</param>");
+            }
         }
 
         private static void WriteInvoker(SourceWriter writer, MethodModel model)
@@ -197,7 +208,11 @@ public sealed partial class OffloadGenerator
                 writer.CloseBlock();
             }
 
-            writer.Line();
+            if (sent.Length > 0)
+            {
+                writer.Line();
+            }
+
             writer.Line("public void Write<TBufferWriter>(ref global::MemoryPack.MemoryPackWriter<TBufferWriter> writer)");
             writer.Line("    where TBufferWriter : global::System.Buffers.IBufferWriter<byte>").OpenBlock();
             for (var i = 0; i < sent.Length; i++)

@@ -65,7 +65,8 @@ public sealed partial class OffloadGenerator
                 ? $"{typePath}.{method.Name}.{methodId:x16}.g.cs"
                 : $"{typePath}.{method.Name}.g.cs";
 
-            var names = new HashSet<string>(parameters.Select(p => p.Name.TrimStart('@')));
+            // The method's own CancellationToken is not a companion parameter, so its name is free for the companion's.
+            var names = new HashSet<string>(parameters.Where(p => !p.IsCancellationToken).Select(p => p.Name.TrimStart('@')));
             return new MethodModel(
                 Namespace: containingType.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                 ContainingTypes: new EquatableArray<ContainingTypeModel>(containingTypes),

@@ -1,0 +1,586 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Offload.Generator.Model;
+using Offload.Generator.Tests.Infrastructure;
+
+namespace Offload.Generator.Tests;
+
+/// <summary>
+/// What <see cref="OffloadGenerator"/> writes for each supported shape of method, kept as snapshots in
+/// <c>Snapshots/OffloadGeneratorTests.*.approved.txt</c>. Every run also proves, through <see cref="GeneratorRunner"/>,
+/// that the output compiles against the real runtime, is fully cached on a second run and leaks no symbols.
+/// </summary>
+public sealed class OffloadGeneratorTests
+{
+    [Fact]
+    public void SimpleMethod()
+    {
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Primes
+            {
+                [RunInWorkerProcess]
+                public static long CountPrimes(long from, long to)
+                {
+                    var count = 0L;
+                    for (var n = from; n < to; n++)
+                    {
+                        count++;
+                    }
+
+                    return count;
+                }
+            }
+            """);
+
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void VoidMethod()
+    {
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Jobs
+            {
+                [RunInWorkerProcess]
+                public static void Touch(string path)
+                {
+                }
+            }
+            """);
+
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void TaskOfTMethod()
+    {
+        var output = GeneratorRunner.Run("""
+            using System.Threading.Tasks;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Jobs
+            {
+                [RunInWorkerProcess]
+                public static async Task<int> Measure(string text)
+                {
+                    await Task.Yield();
+                    return text.Length;
+                }
+            }
+            """);
+
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void TaskMethod()
+    {
+        var output = GeneratorRunner.Run("""
+            using System.Threading.Tasks;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Jobs
+            {
+                [RunInWorkerProcess]
+                public static Task Flush(int level) => Task.CompletedTask;
+            }
+            """);
+
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void ValueTaskMethods()
+    {
+        var output = GeneratorRunner.Run("""
+            using System.Threading.Tasks;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Jobs
+            {
+                [RunInWorkerProcess]
+                public static ValueTask Ping() => default;
+
+                [RunInWorkerProcess]
+                internal static ValueTask<double> Average(double[] values) => new(values.Length == 0 ? 0 : values[0]);
+            }
+            """);
+
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void StringsCollectionsAndTuples()
+    {
+        var output = GeneratorRunner.Run("""
+            using System.Collections.Generic;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Text
+            {
+                [RunInWorkerProcess]
+                public static Dictionary<string, int> Count(
+                    string text,
+                    string? label,
+                    int[] weights,
+                    List<int> lengths,
+                    Dictionary<string, int> seed,
+                    (int Min, string Name) range,
+                    int? limit)
+                    => seed;
+            }
+            """);
+
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void MemoryPackableParameterAndResult()
+    {
+        // MemoryPack's own generator does not run here, so Point has no formatter; the generated code only names
+        // it in writer.WriteValue/reader.ReadValue<T>, which compiles all the same.
+        var output = GeneratorRunner.Run("""
+            using MemoryPack;
+            using Offload;
+
+            namespace Samples.Geometry;
+
+            [MemoryPackable]
+            public partial class Point
+            {
+                public int X { get; set; }
+
+                public int Y { get; set; }
+            }
+
+            public static partial class Shapes
+            {
+                [RunInWorkerProcess]
+                public static Point Mirror(Point point) => new() { X = point.Y, Y = point.X };
+            }
+            """);
+
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void NestedTypes()
+    {
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            namespace Samples.Nesting
+            {
+                public partial record Outer
+                {
+                    internal partial struct Middle
+                    {
+                        public static partial class Inner
+                        {
+                            [RunInWorkerProcess]
+                            public static int Twice(int value) => value * 2;
+                        }
+                    }
+                }
+            }
+            """);
+
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void GlobalNamespace()
+    {
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            public static partial class Calculator
+            {
+                [RunInWorkerProcess]
+                public static int Add(int left, int right) => left + right;
+            }
+            """);
+
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void TwoMethodsInOneClass()
+    {
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Maths
+            {
+                [RunInWorkerProcess]
+                public static int Square(int value) => value * value;
+
+                [RunInWorkerProcess]
+                public static int Cube(int value) => value * value * value;
+            }
+            """);
+
+        Assert.Equal(["OffloadDispatcher.g.cs", "Samples.Maths.Cube.g.cs", "Samples.Maths.Square.g.cs"], output.Sources.Select(source => source.HintName));
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void Overloads()
+    {
+        var output = GeneratorRunner.Run(OverloadsSource);
+
+        var models = GeneratorRunner.StepValues<MethodModel>(output.RunResult, TrackingNames.Methods);
+        Assert.Equal(2, models.Length);
+        Assert.NotEqual(models[0].MethodId, models[1].MethodId);
+        Assert.NotEqual(models[0].HintName, models[1].HintName);
+
+        // Overloads' files carry the id, so they cannot collide; the dispatcher is one file with one case each.
+        var hintNames = output.Sources.Select(source => source.HintName).ToArray();
+        Assert.Equal(3, hintNames.Length);
+        Assert.Equal(hintNames.Length, hintNames.Distinct(StringComparer.Ordinal).Count());
+        foreach (var model in models)
+        {
+            Assert.Contains($"Samples.Maths.Sum.{model.MethodId:x16}.g.cs", hintNames);
+        }
+
+        var dispatcher = Assert.Single(output.Sources, source => source.HintName == "OffloadDispatcher.g.cs");
+        foreach (var model in models)
+        {
+            Assert.Equal(1, CountOccurrences(dispatcher.Text, $"case {model.MethodIdLiteral}:"));
+        }
+
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void MethodNameEndingInAsync()
+    {
+        var output = GeneratorRunner.Run("""
+            using System.Threading.Tasks;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Downloads
+            {
+                [RunInWorkerProcess]
+                public static Task<byte[]> FetchAsync(string url) => Task.FromResult(new byte[url.Length]);
+            }
+            """);
+
+        Assert.Contains("FetchInWorkerAsync(", output.Text);
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void CancellationTokenParameter()
+    {
+        // The token is not sent: the companion takes its own token, and the worker passes the call's token.
+        var output = GeneratorRunner.Run("""
+            using System.Threading;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Jobs
+            {
+                [RunInWorkerProcess]
+                public static long Spin(long iterations, CancellationToken token)
+                {
+                    for (var i = 0L; i < iterations; i++)
+                    {
+                        token.ThrowIfCancellationRequested();
+                    }
+
+                    return iterations;
+                }
+            }
+            """);
+
+        Assert.Contains("Spin(arguments.Arg0, invocation.CancellationToken)", output.Text);
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void ClashingAndKeywordParameterNames()
+    {
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Names
+            {
+                [RunInWorkerProcess]
+                public static int Mix(int pool, string cancellationToken, int @class, int workerPool) => pool + @class + workerPool + cancellationToken.Length;
+            }
+            """);
+
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void InvalidMethod_ProducesNoOutputForIt()
+    {
+        // Instance methods cannot run in a worker: the analyzer reports it, the generator writes nothing for it.
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            namespace Samples;
+
+            public partial class Mixed
+            {
+                [RunInWorkerProcess]
+                public static int Valid(int value) => value;
+
+                [RunInWorkerProcess]
+                public int NotStatic(int value) => value;
+            }
+            """);
+
+        Assert.DoesNotContain("NotStatic", output.Text);
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void OnlyInvalidMethods_ProduceNothing()
+    {
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            namespace Samples;
+
+            public partial class Invalid
+            {
+                [RunInWorkerProcess]
+                public int NotStatic(int value) => value;
+            }
+            """);
+
+        // No method, no dispatcher either: an assembly without valid methods gets no generated file at all.
+        Assert.Empty(output.Sources);
+    }
+
+    [Fact]
+    public void OverloadsDifferingOnlyByCancellationToken_ProduceNothing()
+    {
+        // Both overloads send the same arguments, so their companions would have the same signature (CS0111).
+        // The analyzer reports OFFLOAD0012 for each, and the generator must skip both rather than emit code that
+        // does not compile (which GeneratorRunner.Run would catch).
+        var output = GeneratorRunner.Run("""
+            using System.Threading;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Jobs
+            {
+                [RunInWorkerProcess]
+                public static int Work(int value) => value;
+
+                [RunInWorkerProcess]
+                public static int Work(int value, CancellationToken cancellationToken) => value;
+            }
+            """);
+
+        Assert.Empty(output.Sources);
+    }
+
+    [Fact]
+    public void GeneratedDocComments_DescribeEveryParameter()
+    {
+        // A project with GenerateDocumentationFile checks doc comments; one that documents some parameters of a
+        // method but not all gets CS1573, which TreatWarningsAsErrors turns into a broken build the user cannot fix.
+        // GeneratorRunner tolerates CS1573 (so the other checks still run); this test does not.
+        var compilation = GeneratorRunner.CreateCompilation("""
+            using Offload;
+
+            namespace Samples;
+
+            /// <summary>Documented, as in a library that ships its XML docs.</summary>
+            public static partial class Primes
+            {
+                /// <summary>Counts primes.</summary>
+                /// <param name="from">The first number.</param>
+                /// <param name="to">The number after the last.</param>
+                /// <returns>How many primes there are.</returns>
+                [RunInWorkerProcess]
+                public static long CountPrimes(long from, long to) => to - from;
+            }
+            """);
+
+        var driver = GeneratorRunner.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var runResult = driver.GetRunResult();
+        var warnings = output.GetDiagnostics().Where(diagnostic => GeneratorRunner.IsInGeneratedCode(diagnostic, runResult)).ToArray();
+
+        Assert.True(warnings.Length == 0, "Generated code has warnings when documentation comments are checked:\n" + string.Join("\n", warnings.Select(warning => warning.ToString())));
+    }
+
+    [Fact]
+    public void Fnv1a64_IsStable()
+    {
+        // The published FNV-1a 64 test vectors, plus a non-ASCII text (hashed as UTF-8) and a method key in the
+        // form the parser builds. Method ids must not change between builds, machines or .NET versions.
+        Assert.Equal(0xcbf29ce484222325UL, OffloadGenerator.Parser.Fnv1a64(""));
+        Assert.Equal(0xaf63dc4c8601ec8cUL, OffloadGenerator.Parser.Fnv1a64("a"));
+        Assert.Equal(0x85944171f73967e8UL, OffloadGenerator.Parser.Fnv1a64("foobar"));
+        Assert.Equal(0x48e8823acfa40d89UL, OffloadGenerator.Parser.Fnv1a64("café"));
+        Assert.Equal(0xb35f437506424c2dUL, OffloadGenerator.Parser.Fnv1a64("TestAssembly|global::Samples.Primes.CountPrimes(long, long)"));
+    }
+
+    [Fact]
+    public void MethodId_IsTheHashOfAssemblyTypeNameAndParameterTypes()
+    {
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Primes
+            {
+                [RunInWorkerProcess]
+                public static long CountPrimes(long from, long to) => to - from;
+            }
+            """);
+
+        var model = Assert.Single(GeneratorRunner.StepValues<MethodModel>(output.RunResult, TrackingNames.Methods));
+        Assert.Equal(0xb35f437506424c2dUL, model.MethodId);
+    }
+
+    [Fact]
+    public void MethodIds_DifferForOverloads()
+    {
+        var output = GeneratorRunner.Run(OverloadsSource);
+
+        var ids = GeneratorRunner.StepValues<MethodModel>(output.RunResult, TrackingNames.Methods).Select(model => model.MethodId).ToArray();
+        Assert.Equal(2, ids.Length);
+        Assert.Equal(ids.Length, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public void EditingAMethodBody_LeavesTheDispatcherCached()
+    {
+        const string Before = """
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Maths
+            {
+                [RunInWorkerProcess]
+                public static int Twice(int value) => value * 2;
+
+                [RunInWorkerProcess]
+                public static int Thrice(int value) => value * 3;
+            }
+            """;
+        var after = Before.Replace("value * 2", "value + value", StringComparison.Ordinal);
+
+        var run = GeneratorRunner.RunEdited(Before, after);
+
+        // The edited method was parsed again and found equal to its previous model...
+        Assert.Contains(IncrementalStepRunReason.Unchanged, GeneratorRunner.StepReasons(run, TrackingNames.Parse));
+        // ...but nothing the generator models changed, so neither the dispatcher nor any file is rebuilt.
+        GeneratorRunner.AssertStepCached(run, TrackingNames.Methods, "a body edit");
+        GeneratorRunner.AssertStepCached(run, TrackingNames.DispatchEntries, "a body edit");
+        GeneratorRunner.AssertStepCached(run, TrackingNames.Dispatcher, "a body edit");
+        Assert.All(GeneratorRunner.SourceOutputReasons(run), reason => Assert.Equal(IncrementalStepRunReason.Cached, reason));
+    }
+
+    [Fact]
+    public void RenamingAParameter_RegeneratesTheMethodButNotTheDispatcher()
+    {
+        const string Before = """
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Maths
+            {
+                [RunInWorkerProcess]
+                public static int Twice(int value) => value * 2;
+
+                [RunInWorkerProcess]
+                public static int Thrice(int value) => value * 3;
+            }
+            """;
+        var after = Before.Replace("Twice(int value) => value * 2", "Twice(int number) => number * 2", StringComparison.Ordinal);
+
+        var run = GeneratorRunner.RunEdited(Before, after);
+
+        // The method's model changed (its companions name the parameter)...
+        Assert.Contains(IncrementalStepRunReason.Modified, GeneratorRunner.StepReasons(run, TrackingNames.Methods));
+        Assert.Contains(IncrementalStepRunReason.Modified, GeneratorRunner.SourceOutputReasons(run));
+        // ...but its id and invoker did not, so the dispatcher stays as it was.
+        GeneratorRunner.AssertStepCached(run, TrackingNames.DispatchEntries, "a parameter rename");
+        GeneratorRunner.AssertStepCached(run, TrackingNames.Dispatcher, "a parameter rename");
+    }
+
+    [Fact]
+    public void LeakCheck_FindsSymbolsAndSyntaxWhereverTheyHide()
+    {
+        // The runner's leak check is what keeps symbols out of the pipeline; make sure it looks deep enough.
+        var compilation = GeneratorRunner.CreateCompilation("public static class Holder { }");
+        var symbol = compilation.GetTypeByMetadataName("Holder")!;
+        var node = compilation.SyntaxTrees.Single().GetRoot();
+
+        GeneratorRunner.AssertNoLeak((1, new EquatableArray<Holder>([new Holder("clean", ImmutableArray.Create<object?>("text", 42))])), "clean");
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => GeneratorRunner.AssertNoLeak(symbol, "symbol"));
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => GeneratorRunner.AssertNoLeak(compilation, "compilation"));
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() =>
+            GeneratorRunner.AssertNoLeak((1, new EquatableArray<Holder>([new Holder("leaky", ImmutableArray.Create<object?>(node))])), "nested syntax"));
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() =>
+            GeneratorRunner.AssertNoLeak(new Holder("leaky", new[] { symbol.Locations[0] }), "location in an array"));
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => GeneratorRunner.AssertNoLeak(new DeclaresSymbol(null), "declared but null"));
+    }
+
+    /// <summary>A model-like record that can carry anything, for <see cref="LeakCheck_FindsSymbolsAndSyntaxWhereverTheyHide"/>.</summary>
+    private sealed record Holder(string Name, object Payload);
+
+    /// <summary>A record whose field's type is the leak, even while it holds null.</summary>
+    private sealed record DeclaresSymbol(ISymbol? Symbol);
+
+    private const string OverloadsSource = """
+        using Offload;
+
+        namespace Samples;
+
+        public static partial class Maths
+        {
+            [RunInWorkerProcess]
+            public static int Sum(int left, int right) => left + right;
+
+            [RunInWorkerProcess]
+            public static long Sum(long[] values) => values.Length;
+        }
+        """;
+
+    private static int CountOccurrences(string text, string value)
+    {
+        var count = 0;
+        for (var index = text.IndexOf(value, StringComparison.Ordinal); index >= 0; index = text.IndexOf(value, index + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}
