@@ -475,26 +475,28 @@ public sealed class OffloadGeneratorTests
         Assert.Equal(ids.Length, ids.Distinct().Count());
     }
 
+    /// <summary>Two small methods, edited by the incremental tests.</summary>
+    private const string MathsSource = """
+        using Offload;
+
+        namespace Samples;
+
+        public static partial class Maths
+        {
+            [RunInWorkerProcess]
+            public static int Twice(int value) => value * 2;
+
+            [RunInWorkerProcess]
+            public static int Thrice(int value) => value * 3;
+        }
+        """;
+
     [Fact]
     public void EditingAMethodBody_LeavesTheDispatcherCached()
     {
-        const string Before = """
-            using Offload;
+        var after = MathsSource.Replace("value * 2", "value + value", StringComparison.Ordinal);
 
-            namespace Samples;
-
-            public static partial class Maths
-            {
-                [RunInWorkerProcess]
-                public static int Twice(int value) => value * 2;
-
-                [RunInWorkerProcess]
-                public static int Thrice(int value) => value * 3;
-            }
-            """;
-        var after = Before.Replace("value * 2", "value + value", StringComparison.Ordinal);
-
-        var run = GeneratorRunner.RunEdited(Before, after);
+        var run = GeneratorRunner.RunEdited(MathsSource, after);
 
         // The edited method was parsed again and found equal to its previous model...
         Assert.Contains(IncrementalStepRunReason.Unchanged, GeneratorRunner.StepReasons(run, TrackingNames.Parse));
@@ -508,23 +510,9 @@ public sealed class OffloadGeneratorTests
     [Fact]
     public void RenamingAParameter_RegeneratesTheMethodButNotTheDispatcher()
     {
-        const string Before = """
-            using Offload;
+        var after = MathsSource.Replace("Twice(int value) => value * 2", "Twice(int number) => number * 2", StringComparison.Ordinal);
 
-            namespace Samples;
-
-            public static partial class Maths
-            {
-                [RunInWorkerProcess]
-                public static int Twice(int value) => value * 2;
-
-                [RunInWorkerProcess]
-                public static int Thrice(int value) => value * 3;
-            }
-            """;
-        var after = Before.Replace("Twice(int value) => value * 2", "Twice(int number) => number * 2", StringComparison.Ordinal);
-
-        var run = GeneratorRunner.RunEdited(Before, after);
+        var run = GeneratorRunner.RunEdited(MathsSource, after);
 
         // The method's model changed (its companions name the parameter)...
         Assert.Contains(IncrementalStepRunReason.Modified, GeneratorRunner.StepReasons(run, TrackingNames.Methods));
