@@ -132,6 +132,17 @@ public sealed class WorkerPoolTests(PoolFixture fixture)
     }
 
     [Fact]
+    public async Task A_result_over_the_maximum_frame_size_fails_the_call_and_the_worker_keeps_serving()
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, MaxFrameBytes = 64 * 1024 });
+        var error = await Assert.ThrowsAsync<PayloadTooLargeException>(() => Workloads.MakeBytesAsync(pool, 100_000));
+
+        Assert.Equal("Workloads.MakeBytes(int)", error.MethodName);
+        Assert.Contains("maximum frame size", error.Message);
+        Assert.Equal(100, (await Workloads.MakeBytesAsync(pool, 100)).Length);
+    }
+
+    [Fact]
     public async Task Worker_output_reaches_the_parent_with_the_worker_id_and_does_not_disturb_calls()
     {
         var marker = Guid.NewGuid().ToString("N");

@@ -65,6 +65,10 @@ public static partial class Workloads
     [RunInWorkerProcess]
     public static byte[] Echo(byte[] data) => data;
 
+    /// <summary>Makes a result of <paramref name="length"/> bytes.</summary>
+    [RunInWorkerProcess]
+    public static byte[] MakeBytes(int length) => new byte[length];
+
     /// <summary>Returns nothing; the side effect stays in the worker.</summary>
     [RunInWorkerProcess]
     public static void Touch() => counter++;

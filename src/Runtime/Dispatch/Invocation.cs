@@ -85,7 +85,7 @@ public sealed class Invocation
             var size = buffer.Length;
             buffer.Dispose();
             throw new PayloadTooLargeException(
-                $"The result ({size} bytes) is larger than the maximum frame size ({_maxFrameBytes} bytes); raise WorkerPoolOptions.MaxFrameBytes or return less.")
+                $"{size} bytes is more than the maximum frame size of {_maxFrameBytes} bytes; raise WorkerPoolOptions.MaxFrameBytes or return less.")
             {
                 PayloadBytes = size,
                 MaxFrameBytes = _maxFrameBytes,

@@ -447,7 +447,10 @@ internal sealed class Worker : IFrameHandler
                     throw new OffloadProtocolException($"Worker {Id} sent an unreadable error for call {call.CallId}.", ex);
                 }
 
-                call.TryFail(new RemoteInvocationException(call.Method.DisplayName, Id, error ?? new RemoteError { TypeName = "Unknown", Message = "(empty error)" }));
+                error ??= new RemoteError { TypeName = "Unknown", Message = "(empty error)" };
+                call.TryFail(error.TypeName == typeof(PayloadTooLargeException).FullName
+                    ? new PayloadTooLargeException($"The result of {call.Method.DisplayName}: {error.Message}") { MethodName = call.Method.DisplayName, WorkerId = Id, MaxFrameBytes = _options.MaxFrameBytes }
+                    : new RemoteInvocationException(call.Method.DisplayName, Id, error));
                 break;
             default:
                 call.TryCancel(CancellationToken.None);
