@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(7, LogLevel.Debug, "Pool shut down; {Workers} worker(s) stopped")]
     public static partial void PoolStopped(ILogger logger, int workers);
+
+    [LoggerMessage(8, LogLevel.Warning, "The WorkerOutput callback threw for a line of worker {WorkerId}")]
+    public static partial void OutputSinkFailed(ILogger logger, int workerId, Exception exception);
 }

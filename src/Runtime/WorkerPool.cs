@@ -26,6 +26,7 @@ public sealed class WorkerPool : IAsyncDisposable
     private static readonly HashSet<WorkerPool> LivePools = [];
     private static WorkerPoolOptions? sharedOptions;
     private static WorkerPool? shared;
+    private static bool processExiting;
 
     private readonly WorkerPoolOptions _options;
     private readonly ILogger _logger;
@@ -46,6 +47,7 @@ public sealed class WorkerPool : IAsyncDisposable
     private int _nextWorkerId;
     private int _roundRobin;
     private int _consecutiveStartFailures;
+    private int _startsInFlight;
 
     static WorkerPool()
     {
@@ -107,8 +109,11 @@ public sealed class WorkerPool : IAsyncDisposable
 
     internal WorkerPoolOptions Options => _options;
 
-    /// <summary>Workers are kept at strength while running and while draining (queued calls still need them).</summary>
-    private bool IsServingLocked => _state is PoolState.Running or PoolState.Draining;
+    /// <summary>
+    /// Workers are kept at strength while running and while draining (queued calls still need them), but not once the
+    /// process is exiting.
+    /// </summary>
+    private bool CanStartWorkersLocked => (_state is PoolState.Running or PoolState.Draining) && !Volatile.Read(ref processExiting);
 
     /// <summary>
     /// Sets the options of <see cref="Shared"/>. Call it before the shared pool is first used (e.g. at the top of
@@ -153,7 +158,7 @@ public sealed class WorkerPool : IAsyncDisposable
 
     internal long NextCallId() => Interlocked.Increment(ref _nextCallId);
 
-    /// <summary>Takes a call: gives it to a worker with room, or queues it.</summary>
+    /// <summary>Takes a call: queues it, then hands queued calls to workers with room.</summary>
     internal void Submit(PendingCall call, CancellationToken cancellationToken)
     {
         try
@@ -167,7 +172,7 @@ public sealed class WorkerPool : IAsyncDisposable
         }
 
         call.RegisterCancellation(cancellationToken, OnCallCanceled);
-        Worker? target = null;
+        List<(Worker Worker, PendingCall Call)>? sends = null;
         Exception? refusal = null;
         lock (_lock)
         {
@@ -181,15 +186,9 @@ public sealed class WorkerPool : IAsyncDisposable
             }
             else
             {
-                target = PickWorkerLocked();
-                if (target is not null)
-                {
-                    target.Outstanding++;
-                }
-                else
-                {
-                    _queue.Enqueue(call);
-                }
+                // Through the queue even when a worker is free, so that calls are served in the order they came.
+                _queue.Enqueue(call);
+                sends = AssignLocked();
             }
         }
 
@@ -197,50 +196,46 @@ public sealed class WorkerPool : IAsyncDisposable
         {
             call.TryFail(refusal);
         }
-        else if (target is not null)
+        else
         {
-            Send(target, call);
+            Dispatch(sends);
         }
     }
 
-    /// <summary>A worker answered (or skipped) a call: give it the next queued one.</summary>
+    /// <summary>A worker answered (or skipped) a call: give queued calls to whoever has room now.</summary>
     internal void OnCallFinished(Worker worker)
     {
-        PendingCall? next = null;
+        List<(Worker Worker, PendingCall Call)>? sends;
+        List<PendingCall>? doomed = null;
         lock (_lock)
         {
             worker.Outstanding--;
-            if (worker.IsReady && worker.Outstanding < _window && _queue.TryDequeue(out var call))
-            {
-                worker.Outstanding++;
-                next = call;
-            }
-
-            CheckDrainedLocked();
+            sends = AssignLocked();
+            CheckDrainedLocked(ref doomed);
         }
 
-        if (next is not null)
-        {
-            Send(worker, next);
-        }
+        FailAll(doomed);
+        Dispatch(sends);
     }
 
     /// <summary>A worker is gone: hand its unstarted calls back and start a replacement.</summary>
     internal void OnWorkerLost(Worker worker, List<PendingCall> notStarted, string reason, bool expected)
     {
-        bool replace;
+        List<(Worker Worker, PendingCall Call)>? sends;
+        List<PendingCall>? doomed = null;
         lock (_lock)
         {
             var wasReady = _ready.Remove(worker);
             _starting.Remove(worker.Id);
-            _queue.EnqueueFront(notStarted);
-            replace = wasReady && !expected && IsServingLocked;
-            if (replace)
+            RequeueLocked(notStarted, ref doomed);
+            if (wasReady && !expected && CanStartWorkersLocked)
             {
                 _slots[worker.Slot] = null;
+                ScheduleStartLocked(worker.Slot, TimeSpan.Zero);
             }
 
-            CheckDrainedLocked();
+            sends = AssignLocked();
+            CheckDrainedLocked(ref doomed);
         }
 
         if (!expected)
@@ -248,19 +243,19 @@ public sealed class WorkerPool : IAsyncDisposable
             Log.WorkerLost(_logger, worker.Id, worker.ProcessId, reason, notStarted.Count);
         }
 
-        if (replace)
-        {
-            _ = StartWorkerAsync(worker.Slot);
-        }
-
-        Pump();
+        FailAll(doomed);
+        Dispatch(sends);
     }
+
+    /// <summary>A <see cref="WorkerPoolOptions.WorkerOutput"/> callback threw: log it once per line, never crash.</summary>
+    internal void OnOutputSinkFailed(int workerId, Exception exception) => Log.OutputSinkFailed(_logger, workerId, exception);
 
     private static void KillAllLivePools()
     {
         WorkerPool[] pools;
         lock (SharedLock)
         {
+            processExiting = true;
             pools = [.. LivePools];
         }
 
@@ -300,8 +295,8 @@ public sealed class WorkerPool : IAsyncDisposable
 
             try
             {
-                _launcher = WorkerLauncher.ForCurrentApplication();
                 _endpoint = PoolEndpoint.Create();
+                _launcher = WorkerLauncher.ForCurrentApplication(_endpoint.DirectoryPath);
             }
             catch (Exception ex) when (ex is not WorkerStartException)
             {
@@ -310,17 +305,16 @@ public sealed class WorkerPool : IAsyncDisposable
             }
 
             _state = PoolState.Running;
-        }
+            lock (SharedLock)
+            {
+                LivePools.Add(this);
+            }
 
-        lock (SharedLock)
-        {
-            LivePools.Add(this);
-        }
-
-        _ = _endpoint.AcceptLoopAsync(OnWorkerConnected, reason => Log.ConnectionRefused(_logger, reason), _options.StartTimeout);
-        for (var slot = 0; slot < _slots.Length; slot++)
-        {
-            _ = StartWorkerAsync(slot);
+            _ = _endpoint.AcceptLoopAsync(OnWorkerConnected, reason => Log.ConnectionRefused(_logger, reason), _options.StartTimeout);
+            for (var slot = 0; slot < _slots.Length; slot++)
+            {
+                ScheduleStartLocked(slot, TimeSpan.Zero);
+            }
         }
     }
 
@@ -338,24 +332,46 @@ public sealed class WorkerPool : IAsyncDisposable
         return worker.Attach(socket);
     }
 
-    private async Task StartWorkerAsync(int slot)
+    /// <summary>Counts the start as in flight (so a draining pool waits for it) and runs it in the background.</summary>
+    private void ScheduleStartLocked(int slot, TimeSpan delay)
     {
+        _startsInFlight++;
+        _ = StartWorkerAsync(slot, delay);
+    }
+
+    private async Task StartWorkerAsync(int slot, TimeSpan delay)
+    {
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay).ConfigureAwait(false);
+        }
+
         var id = Interlocked.Increment(ref _nextWorkerId);
-        Log.StartingWorker(_logger, id, slot);
         Worker? worker = null;
+        List<PendingCall>? doomed = null;
         try
         {
             lock (_lock)
             {
-                if (!IsServingLocked)
+                if (!CanStartWorkersLocked)
                 {
-                    return;
+                    _startsInFlight--;
+                    CheckDrainedLocked(ref doomed);
                 }
+                else
+                {
+                    // Registered before the process starts, so that its hello can never arrive first.
+                    Log.StartingWorker(_logger, id, slot);
+                    worker = Worker.Start(this, id, slot, _launcher!, _endpoint!, _options);
+                    _starting[id] = worker;
+                    _slots[slot] = worker;
+                }
+            }
 
-                // Registered before the process starts, so that its hello can never arrive first.
-                worker = Worker.Start(this, id, slot, _launcher!, _endpoint!, _options);
-                _starting[id] = worker;
-                _slots[slot] = worker;
+            if (worker is null)
+            {
+                FailAll(doomed);
+                return;
             }
 
             await worker.Connected.WaitAsync(_options.StartTimeout).ConfigureAwait(false);
@@ -380,141 +396,171 @@ public sealed class WorkerPool : IAsyncDisposable
 
     private void OnWorkerReady(Worker worker)
     {
-        bool allReady;
+        var allReady = false;
+        List<(Worker Worker, PendingCall Call)>? sends = null;
+        List<PendingCall>? doomed = null;
         lock (_lock)
         {
+            _startsInFlight--;
             _starting.Remove(worker.Id);
             if (!worker.IsReady)
             {
-                // It died between connecting and here; OnWorkerLost did not know it as ready, so replace it now.
-                if (IsServingLocked)
-                {
-                    _slots[worker.Slot] = null;
-                    _ = StartWorkerAsync(worker.Slot);
-                }
-
-                return;
+                // It died between connecting and here: that counts as a failed start.
+                HandleStartFailureLocked(worker.Slot, new WorkerStartException($"Worker {worker.Id} exited right after it connected.") { WorkerId = worker.Id }, ref doomed);
+            }
+            else
+            {
+                _ready.Add(worker);
+                _consecutiveStartFailures = 0;
+                allReady = _ready.Count == _slots.Length;
+                sends = AssignLocked();
             }
 
-            _ready.Add(worker);
-            _consecutiveStartFailures = 0;
-            allReady = _ready.Count == _slots.Length;
+            CheckDrainedLocked(ref doomed);
         }
 
-        Log.WorkerReady(_logger, worker.Id, worker.ProcessId);
+        if (worker.IsReady)
+        {
+            Log.WorkerReady(_logger, worker.Id, worker.ProcessId);
+        }
+
         if (allReady)
         {
             _allReady.TrySetResult();
         }
 
-        Pump();
+        FailAll(doomed);
+        Dispatch(sends);
     }
 
     private void OnWorkerStartFailed(int slot, int workerId, WorkerStartException failure)
     {
         Log.WorkerStartFailed(_logger, workerId, failure.Message);
         List<PendingCall>? doomed = null;
-        var retry = false;
         lock (_lock)
         {
+            _startsInFlight--;
             _starting.Remove(workerId);
-            _slots[slot] = null;
-            if (!IsServingLocked)
-            {
-                return;
-            }
-
-            if (++_consecutiveStartFailures >= MaxConsecutiveStartFailures && _fault is null)
-            {
-                // Workers that cannot start will not start on the next try either: fail fast instead of looping.
-                _fault = new WorkerStartException(
-                    $"The pool stopped starting workers after {_consecutiveStartFailures} failed starts in a row. Last failure: {failure.Message}",
-                    failure)
-                {
-                    StandardErrorTail = failure.StandardErrorTail,
-                };
-                doomed = _queue.DrainAll();
-                CheckDrainedLocked();
-                Log.PoolFaulted(_logger, _consecutiveStartFailures, failure);
-            }
-            else
-            {
-                retry = _fault is null;
-            }
+            HandleStartFailureLocked(slot, failure, ref doomed);
+            CheckDrainedLocked(ref doomed);
         }
 
-        if (doomed is not null)
+        FailAll(doomed);
+    }
+
+    /// <summary>
+    /// Retries a failed start after a growing pause; when starts keep failing and no worker is serving at all, faults
+    /// the pool (every queued and later call fails with the start error) rather than retrying forever.
+    /// </summary>
+    private void HandleStartFailureLocked(int slot, WorkerStartException failure, ref List<PendingCall>? doomed)
+    {
+        _slots[slot] = null;
+        if (!CanStartWorkersLocked || _fault is not null)
         {
-            _allReady.TrySetException(_fault!);
-            foreach (var call in doomed)
-            {
-                call.TryFail(_fault!);
-            }
+            return;
         }
 
-        if (retry)
+        _consecutiveStartFailures++;
+        if (_consecutiveStartFailures >= MaxConsecutiveStartFailures && _ready.Count == 0)
         {
-            _ = StartWorkerAsync(slot);
+            _fault = new WorkerStartException(
+                $"The pool stopped starting workers after {_consecutiveStartFailures} failed starts in a row. Last failure: {failure.Message}",
+                failure)
+            {
+                StandardErrorTail = failure.StandardErrorTail,
+            };
+            Log.PoolFaulted(_logger, _consecutiveStartFailures, failure);
+            (doomed ??= []).AddRange(_queue.DrainAll());
+            _allReady.TrySetException(_fault);
+            _ = _allReady.Task.Exception;
+            return;
         }
+
+        // Other workers still serve: keep trying, but back off so a broken environment is not hammered.
+        var pause = TimeSpan.FromMilliseconds(Math.Min(10_000, 100 * (1 << Math.Min(_consecutiveStartFailures, 7))));
+        ScheduleStartLocked(slot, pause);
     }
 
     private void OnCallCanceled(PendingCall call)
     {
         // A queued call is dropped when it reaches the head of the queue; one already sent is cancelled in the worker.
         call.Worker?.SendCancel(call);
+        List<PendingCall>? doomed = null;
         lock (_lock)
         {
-            CheckDrainedLocked();
+            CheckDrainedLocked(ref doomed);
         }
+
+        FailAll(doomed);
     }
 
-    private void Send(Worker worker, PendingCall call)
+    /// <summary>
+    /// Sends calls to their workers. A send fails only when the worker's channel has just closed; the worker then
+    /// stops being picked, and the call goes back to the front of the queue for the next worker with room. This is a
+    /// loop, not a recursion, so a burst of failures cannot grow the stack.
+    /// </summary>
+    private void Dispatch(List<(Worker Worker, PendingCall Call)>? sends)
     {
-        if (worker.TrySend(call))
+        while (sends is not null)
         {
-            return;
-        }
-
-        // The worker died between being picked and being sent to: the call never reached it.
-        lock (_lock)
-        {
-            worker.Outstanding--;
-            if (!call.IsCompleted)
+            List<PendingCall>? unsent = null;
+            foreach (var (worker, call) in sends)
             {
-                _queue.EnqueueFront([call]);
+                if (!worker.TrySend(call))
+                {
+                    (unsent ??= []).Add(call);
+                    lock (_lock)
+                    {
+                        worker.Outstanding--;
+                    }
+                }
             }
-        }
 
-        Pump();
-    }
-
-    /// <summary>Hands queued calls to every worker that has room.</summary>
-    private void Pump()
-    {
-        List<(Worker Worker, PendingCall Call)>? sends = null;
-        lock (_lock)
-        {
-            if (_queue.Count == 0)
+            if (unsent is null)
             {
                 return;
             }
 
-            while (PickWorkerLocked() is { } worker && _queue.TryDequeue(out var call))
+            List<PendingCall>? doomed = null;
+            lock (_lock)
             {
-                worker.Outstanding++;
-                (sends ??= []).Add((worker, call));
+                RequeueLocked(unsent, ref doomed);
+                sends = AssignLocked();
+                CheckDrainedLocked(ref doomed);
             }
 
-            CheckDrainedLocked();
+            FailAll(doomed);
         }
+    }
 
-        if (sends is not null)
+    /// <summary>Puts calls that never started back at the front of the queue, or fails them if no worker will come.</summary>
+    private void RequeueLocked(List<PendingCall> calls, ref List<PendingCall>? doomed)
+    {
+        if (calls.Count == 0)
         {
-            foreach (var (worker, call) in sends)
-            {
-                Send(worker, call);
-            }
+            return;
         }
+
+        if (_fault is not null || !CanStartWorkersLocked)
+        {
+            (doomed ??= []).AddRange(calls);
+            return;
+        }
+
+        _queue.EnqueueFront(calls);
+    }
+
+    /// <summary>Takes calls off the queue for every ready worker with room, least busy first.</summary>
+    private List<(Worker Worker, PendingCall Call)>? AssignLocked()
+    {
+        List<(Worker Worker, PendingCall Call)>? sends = null;
+        while (_queue.Count > 0 && PickWorkerLocked() is { } worker && _queue.TryDequeue(out var call))
+        {
+            worker.Outstanding++;
+            (sends ??= []).Add((worker, call));
+        }
+
+        return sends;
     }
 
     /// <summary>The ready worker with the fewest outstanding calls and room for one more; ties rotate.</summary>
@@ -526,7 +572,7 @@ public sealed class WorkerPool : IAsyncDisposable
         for (var i = 0; i < count; i++)
         {
             var worker = _ready[(start + i) % count];
-            if (worker.Outstanding < _window && (best is null || worker.Outstanding < best.Outstanding))
+            if (worker.IsReady && worker.Outstanding < _window && (best is null || worker.Outstanding < best.Outstanding))
             {
                 best = worker;
                 if (worker.Outstanding == 0)
@@ -539,9 +585,23 @@ public sealed class WorkerPool : IAsyncDisposable
         return best;
     }
 
-    private void CheckDrainedLocked()
+    /// <summary>
+    /// While draining: completes the drain once nothing is queued or outstanding; and if queued calls can no longer be
+    /// served (no worker ready and none starting), fails them instead of waiting forever.
+    /// </summary>
+    private void CheckDrainedLocked(ref List<PendingCall>? doomed)
     {
-        if (_state != PoolState.Draining || !_queue.IsEffectivelyEmpty())
+        if (_state != PoolState.Draining)
+        {
+            return;
+        }
+
+        if (!_queue.IsEffectivelyEmpty() && (_fault is not null || (_ready.Count == 0 && _startsInFlight == 0)))
+        {
+            (doomed ??= []).AddRange(_queue.DrainAll());
+        }
+
+        if (!_queue.IsEffectivelyEmpty())
         {
             return;
         }
@@ -557,30 +617,36 @@ public sealed class WorkerPool : IAsyncDisposable
         _drained.TrySetResult();
     }
 
+    private void FailAll(List<PendingCall>? calls)
+    {
+        if (calls is null)
+        {
+            return;
+        }
+
+        Exception failure = _fault ?? new ObjectDisposedException(nameof(WorkerPool), "The pool shut down before a worker could run the call.");
+        foreach (var call in calls)
+        {
+            call.TryFail(failure);
+        }
+    }
+
     private async Task DisposeCoreAsync()
     {
-        bool started;
+        List<PendingCall>? doomed = null;
         lock (_lock)
         {
-            started = _state != PoolState.Created;
+            var started = _state != PoolState.Created;
             _state = PoolState.Draining;
-            CheckDrainedLocked();
-            if (_fault is not null || (_ready.Count == 0 && _starting.Count == 0))
+            CheckDrainedLocked(ref doomed);
+            if (!started)
             {
-                // Nothing can drain the queue: fail what is left rather than wait forever.
-                foreach (var call in _queue.DrainAll())
-                {
-                    call.TryFail(_fault ?? new ObjectDisposedException(nameof(WorkerPool), "The pool shut down before a worker was ready for the call."));
-                }
-
                 _drained.TrySetResult();
             }
         }
 
-        if (started)
-        {
-            await _drained.Task.ConfigureAwait(false);
-        }
+        FailAll(doomed);
+        await _drained.Task.ConfigureAwait(false);
 
         Worker[] workers;
         lock (_lock)

@@ -57,6 +57,33 @@ public sealed class WorkerPoolLifecycleTests
     }
 
     [Fact]
+    public async Task Workers_that_cannot_start_fail_the_pool_with_their_stderr_instead_of_retrying_forever()
+    {
+        // A startup hook that does not exist makes the runtime refuse to start every worker.
+        var options = new WorkerPoolOptions { WorkerCount = 2, WorkerOutput = _ => { } };
+        options.EnvironmentVariables["DOTNET_STARTUP_HOOKS"] = "/nonexistent/hook.dll";
+        await using var pool = new WorkerPool(options);
+
+        var start = await Assert.ThrowsAsync<WorkerStartException>(() => pool.StartAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("failed starts in a row", start.Message);
+        Assert.Contains(start.StandardErrorTail, line => line.Contains("hook", StringComparison.OrdinalIgnoreCase));
+
+        var call = await Assert.ThrowsAsync<WorkerStartException>(() => Workloads.AddAsync(pool, 1L, 2L));
+        Assert.Same(start, call);
+    }
+
+    [Fact]
+    public async Task A_throwing_output_callback_does_not_take_the_parent_down()
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, WorkerOutput = _ => throw new InvalidOperationException("sink broke") });
+
+        await Workloads.ChatterAsync(pool, "hello");
+        await Task.Delay(200);
+
+        Assert.Equal(2L, await Workloads.AddAsync(pool, 1L, 1L));
+    }
+
+    [Fact]
     public async Task Workers_die_within_two_seconds_when_their_parent_is_killed_with_SIGKILL()
     {
         // The test host starts a pool of 3 with one worker busy, prints the worker pids, and waits to be killed.

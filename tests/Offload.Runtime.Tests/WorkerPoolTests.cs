@@ -85,6 +85,30 @@ public sealed class WorkerPoolTests(PoolFixture fixture)
     }
 
     [Fact]
+    public async Task An_exception_whose_message_cannot_be_read_still_arrives_and_the_worker_keeps_serving()
+    {
+        var error = await Assert.ThrowsAsync<RemoteInvocationException>(() => Workloads.ThrowUnreadableAsync(_pool));
+
+        Assert.Equal(typeof(UnreadableException).FullName, error.RemoteTypeName);
+        Assert.Contains("could not be read", error.RemoteMessage);
+        Assert.Equal(5L, await Workloads.AddAsync(_pool, 2L, 3L));
+    }
+
+    [Fact]
+    public async Task An_exception_larger_than_a_frame_is_cut_down_and_the_worker_survives()
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, MaxFrameBytes = 64 * 1024 });
+        var pid = await Workloads.ProcessIdAsync(pool);
+
+        var error = await Assert.ThrowsAsync<RemoteInvocationException>(() => Workloads.ThrowHugeAsync(pool, 500_000));
+
+        Assert.Equal("System.InvalidOperationException", error.RemoteTypeName);
+        Assert.StartsWith("xxxx", error.RemoteMessage);
+        Assert.Contains("more characters cut", error.RemoteMessage);
+        Assert.Equal(pid, await Workloads.ProcessIdAsync(pool));
+    }
+
+    [Fact]
     public async Task Canceling_a_queued_call_means_it_never_runs_and_the_caller_stops_waiting()
     {
         // Fill both workers (one running, one prefetched each), then queue a call and cancel it.

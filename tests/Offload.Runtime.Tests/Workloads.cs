@@ -110,6 +110,14 @@ public static partial class Workloads
         throw new FormatException("async failure");
     }
 
+    /// <summary>Throws an exception whose message cannot be read.</summary>
+    [RunInWorkerProcess]
+    public static int ThrowUnreadable() => throw new UnreadableException();
+
+    /// <summary>Throws an exception with a message of <paramref name="length"/> characters.</summary>
+    [RunInWorkerProcess]
+    public static int ThrowHuge(int length) => throw new InvalidOperationException(new string('x', length));
+
     /// <summary>Kills the worker process.</summary>
     [RunInWorkerProcess]
     public static int Crash(int exitCode)
@@ -154,4 +162,11 @@ public static partial class Workloads
     /// <summary>Counts its calls in this worker process.</summary>
     [RunInWorkerProcess]
     public static int Increment() => Interlocked.Increment(ref counter);
+}
+
+/// <summary>An exception whose message getter itself throws, as badly written user exceptions do.</summary>
+public sealed class UnreadableException : Exception
+{
+    /// <inheritdoc />
+    public override string Message => throw new NotSupportedException("no message for you");
 }

@@ -126,18 +126,35 @@ public sealed class Invocation
         await Return(result).ConfigureAwait(false);
     }
 
-    /// <summary>Answers with an error; used by the worker loop, never by generated code.</summary>
+    /// <summary>
+    /// Answers with an error; used by the worker loop, never by generated code. An error too large for one frame (a
+    /// huge message, thousands of inner exceptions) is cut down until it fits: the call must fail with its error, not
+    /// be mistaken for a worker that broke the protocol.
+    /// </summary>
     internal void Fail(Exception exception)
     {
-        var buffer = FrameBuffer.Create();
-        using (var state = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default))
+        var error = RemoteError.FromException(exception);
+        var budget = 1 << 20;
+        while (true)
         {
-            var writer = new MemoryPackWriter<FrameBuffer>(ref buffer, state);
-            writer.WriteValue(RemoteError.FromException(exception));
-            writer.Flush();
-        }
+            var buffer = FrameBuffer.Create();
+            using (var state = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default))
+            {
+                var writer = new MemoryPackWriter<FrameBuffer>(ref buffer, state);
+                writer.WriteValue(error);
+                writer.Flush();
+            }
 
-        Send(FrameKind.Error, buffer);
+            if (buffer.Length <= _maxFrameBytes || budget < 64)
+            {
+                Send(FrameKind.Error, buffer);
+                return;
+            }
+
+            buffer.Dispose();
+            budget = Math.Min(budget, _maxFrameBytes / 8) / 2;
+            error = error.Truncate(budget);
+        }
     }
 
     /// <summary>Answers that the call stopped on cancellation.</summary>

@@ -13,6 +13,7 @@ internal abstract class PendingCall
 {
     private readonly Lock _frameLock = new();
     private int _completed;
+    private bool _written;
     private FrameBuffer? _frame;
     private CancellationTokenRegistration _registration;
 
@@ -31,6 +32,19 @@ internal abstract class PendingCall
     public Worker? Worker { get; set; }
 
     public bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
+    /// <summary>
+    /// True once the call's frame was flushed to its current worker's socket. A call that was queued for a worker
+    /// that died but never reached the socket cannot have run there, so it goes to another worker instead of failing.
+    /// </summary>
+    public bool IsWritten
+    {
+        get => Volatile.Read(ref _written);
+        set => Volatile.Write(ref _written, value);
+    }
+
+    /// <summary>Times this call was at the head of a dying worker without its frame being known to have been sent.</summary>
+    public int UnconfirmedDeaths { get; set; }
 
     /// <summary>
     /// Copies the encoded call frame to <paramref name="destination"/>; false when the call already completed (it was

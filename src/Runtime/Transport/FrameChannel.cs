@@ -26,7 +26,9 @@ internal sealed class FrameChannel : IAsyncDisposable
         AllowSynchronousContinuations = false,
     });
 
+    private Task? _run;
     private int _closed;
+    private int _writesCompleted;
 
     public FrameChannel(Socket socket, int maxFrameBytes)
     {
@@ -58,7 +60,9 @@ internal sealed class FrameChannel : IAsyncDisposable
     /// Runs the read and write loops until the peer closes, an error occurs, or <see cref="Close"/> is called.
     /// Completes with the exception that ended the channel, or normally when the peer closed cleanly.
     /// </summary>
-    public async Task RunAsync(IFrameHandler handler)
+    public Task RunAsync(IFrameHandler handler) => _run = RunCoreAsync(handler);
+
+    private async Task RunCoreAsync(IFrameHandler handler)
     {
         var writeLoop = WriteLoopAsync(handler);
         try
@@ -103,11 +107,29 @@ internal sealed class FrameChannel : IAsyncDisposable
     /// <summary>
     /// Stops accepting frames and lets the write loop send what is queued; used for a graceful shutdown.
     /// </summary>
-    public void CompleteWrites() => _outgoing.Writer.TryComplete();
+    public void CompleteWrites()
+    {
+        Volatile.Write(ref _writesCompleted, 1);
+        _outgoing.Writer.TryComplete();
+    }
 
     public async ValueTask DisposeAsync()
     {
         Close();
+
+        // The pipes' buffers must not be returned while a loop still reads or writes them.
+        if (_run is { } run)
+        {
+            try
+            {
+                await run.ConfigureAwait(false);
+            }
+            catch
+            {
+                // The owner observed how the channel ended; disposing only needs it to have ended.
+            }
+        }
+
         await _reader.CompleteAsync().ConfigureAwait(false);
         await _writer.CompleteAsync().ConfigureAwait(false);
         _socket.Dispose();
@@ -157,6 +179,7 @@ internal sealed class FrameChannel : IAsyncDisposable
     private async Task WriteLoopAsync(IFrameHandler handler)
     {
         var reader = _outgoing.Reader;
+        var batch = new List<PendingCall>();
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -168,28 +191,44 @@ internal sealed class FrameChannel : IAsyncDisposable
                         _writer.Write(frame.WrittenSpan);
                         frame.Dispose();
                     }
-                    else if (!item.Call!.TryCopyFrameTo(_writer))
+                    else if (item.Call!.TryCopyFrameTo(_writer))
+                    {
+                        batch.Add(item.Call);
+                    }
+                    else
                     {
                         handler.OnCallSkipped(item.Call);
                     }
                 }
 
                 var flush = await _writer.FlushAsync().ConfigureAwait(false);
+                foreach (var call in batch)
+                {
+                    call.IsWritten = true;
+                }
+
+                batch.Clear();
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
                     break;
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception)
         {
-            // The peer went away; the read loop sees the same and reports it.
+            // The peer went away (or writing broke): the channel is closed below and the read loop reports it.
         }
         finally
         {
-            // Graceful end of writes (CompleteWrites): tell the peer nothing more is coming.
-            if (!IsClosed)
+            if (Volatile.Read(ref _writesCompleted) == 0)
             {
+                // Writing stopped without CompleteWrites: nothing sent from now on would ever leave, so close the
+                // channel rather than let frames pile up in a queue nobody drains.
+                Close();
+            }
+            else if (!IsClosed)
+            {
+                // Graceful end of writes (CompleteWrites): tell the peer nothing more is coming.
                 try
                 {
                     _socket.Shutdown(SocketShutdown.Send);

@@ -72,9 +72,21 @@ internal sealed class PoolEndpoint : IDisposable
             {
                 socket = await _listener.AcceptAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            catch (ObjectDisposedException)
             {
                 return;
+            }
+            catch (SocketException ex)
+            {
+                if (Volatile.Read(ref _disposed) != 0)
+                {
+                    return;
+                }
+
+                // Transient (e.g. out of file descriptors): keep listening, or every later worker start would fail.
+                onRefused($"accept failed: {ex.SocketErrorCode}");
+                await Task.Delay(50).ConfigureAwait(false);
+                continue;
             }
 
             _ = AuthenticateAsync(socket, onWorker, onRefused, helloTimeout);

@@ -34,6 +34,7 @@ internal sealed class Worker : IFrameHandler
     private FrameChannel? _channel;
     private int _state;
     private int _terminating;
+    private bool _refusing;
     private long _callsCompleted;
 
     private Worker(WorkerPool pool, int id, int slot, Process process, WorkerPoolOptions options)
@@ -55,7 +56,8 @@ internal sealed class Worker : IFrameHandler
     /// <summary>Calls assigned to this worker and not yet answered; maintained by the pool under its lock.</summary>
     public int Outstanding { get; set; }
 
-    public bool IsReady => Volatile.Read(ref _state) == StateReady;
+    /// <summary>True while the worker takes calls: connected, not stopping, and its channel still accepts frames.</summary>
+    public bool IsReady => Volatile.Read(ref _state) == StateReady && !Volatile.Read(ref _refusing);
 
     /// <summary>Completes when the worker has connected and said a valid hello; faults if it dies first.</summary>
     public Task Connected => _connected.Task;
@@ -135,6 +137,8 @@ internal sealed class Worker : IFrameHandler
                 load.Seal(FrameKind.LoadAssembly, 0);
                 if (!_channel.TrySend(load))
                 {
+                    // The channel closed: this worker is on its way out and must not be picked again.
+                    Volatile.Write(ref _refusing, true);
                     return false;
                 }
 
@@ -143,10 +147,12 @@ internal sealed class Worker : IFrameHandler
 
             _inFlight.Add(call.CallId, call);
             call.Worker = this;
+            call.IsWritten = false;
             if (!_channel.TrySend(call))
             {
                 _inFlight.Remove(call.CallId);
                 call.Worker = null;
+                Volatile.Write(ref _refusing, true);
                 return false;
             }
         }
@@ -183,8 +189,21 @@ internal sealed class Worker : IFrameHandler
                 }
 
                 Interlocked.Increment(ref _callsCompleted);
-                Complete(call, header.Kind, body);
-                _pool.OnCallFinished(this);
+                try
+                {
+                    Complete(call, header.Kind, body);
+                }
+                catch (Exception ex)
+                {
+                    // The call is no longer in flight, so the worker's death would not reach it: fail it here.
+                    call.TryFail(ex as OffloadException ?? new OffloadProtocolException($"Worker {Id} sent an unreadable answer for call {call.CallId}.", ex));
+                    throw;
+                }
+                finally
+                {
+                    _pool.OnCallFinished(this);
+                }
+
                 break;
             case FrameKind.Pong:
             case FrameKind.Progress:
@@ -287,7 +306,7 @@ internal sealed class Worker : IFrameHandler
         }
         else
         {
-            _ = Task.Delay(TimeSpan.FromSeconds(2)).ContinueWith(
+            _ = Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(
                 static (_, state) => ((Worker)state!).Terminate("its process exited"),
                 this,
                 CancellationToken.None,
@@ -308,13 +327,21 @@ internal sealed class Worker : IFrameHandler
             _stderrTail.Add(line);
         }
 
-        if (_options.WorkerOutput is { } sink)
+        try
         {
-            sink(new WorkerOutputLine(Id, line, isError));
+            if (_options.WorkerOutput is { } sink)
+            {
+                sink(new WorkerOutputLine(Id, line, isError));
+            }
+            else
+            {
+                (isError ? Console.Error : Console.Out).WriteLine($"[worker {Id}] {line}");
+            }
         }
-        else
+        catch (Exception ex)
         {
-            (isError ? Console.Error : Console.Out).WriteLine($"[worker {Id}] {line}");
+            // This runs on the process's output-reader thread, where an exception would end the whole application.
+            _pool.OnOutputSinkFailed(Id, ex);
         }
     }
 
@@ -337,8 +364,26 @@ internal sealed class Worker : IFrameHandler
         }
 
         _channel?.Close();
-        var running = calls.Count > 0 ? calls[0] : null;
-        _pool.OnWorkerLost(this, calls.Count > 1 ? calls.GetRange(1, calls.Count - 1) : [], reason, expected);
+
+        // The worker ran its calls one at a time in the order they were written, so the oldest unanswered call was the
+        // one running. A call whose frame was never flushed to the socket cannot have run: it goes to another worker
+        // with the rest. That holds only once per call: the flag is set just after the flush returns, and a call that
+        // kills its worker within that instant must not get to kill worker after worker.
+        PendingCall? running = null;
+        if (calls.Count > 0)
+        {
+            var head = calls[0];
+            if (head.IsWritten || head.UnconfirmedDeaths > 0)
+            {
+                running = head;
+            }
+            else
+            {
+                head.UnconfirmedDeaths++;
+            }
+        }
+
+        _pool.OnWorkerLost(this, running is null ? calls : calls.GetRange(1, calls.Count - 1), reason, expected);
         _ = FinishTerminationAsync(running, reason, expected);
     }
 
@@ -368,6 +413,7 @@ internal sealed class Worker : IFrameHandler
                     WorkerId = Id,
                     StandardErrorTail = stderr,
                 });
+                _ = _connected.Task.Exception;
             }
 
             if (running is not null && !expected)

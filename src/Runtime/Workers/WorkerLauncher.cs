@@ -24,7 +24,7 @@ internal sealed class WorkerLauncher
         _hostAssembly = hostAssembly;
     }
 
-    public static WorkerLauncher ForCurrentApplication()
+    public static WorkerLauncher ForCurrentApplication(string privateDirectory)
     {
         var hostAssembly = typeof(WorkerLauncher).Assembly.Location;
         if (string.IsNullOrEmpty(hostAssembly))
@@ -41,7 +41,7 @@ internal sealed class WorkerLauncher
             : null;
         if (runtimeConfig is null || !File.Exists(runtimeConfig))
         {
-            runtimeConfig = WriteFallbackRuntimeConfig();
+            runtimeConfig = WriteFallbackRuntimeConfig(privateDirectory);
         }
 
         return new WorkerLauncher(FindDotnetHost(), runtimeConfig, depsFile, hostAssembly);
@@ -109,11 +109,13 @@ internal sealed class WorkerLauncher
         return File.Exists(candidate) ? candidate : exe;
     }
 
-    private static string WriteFallbackRuntimeConfig()
+    private static string WriteFallbackRuntimeConfig(string privateDirectory)
     {
         // The app was started without a runtimeconfig.json we can find: describe the running framework ourselves.
+        // It goes in the pool's private directory: a shared, predictable path would let another user plant settings
+        // (a startup hook, say) that our workers would then run.
         var version = Environment.Version;
-        var path = Path.Combine(Path.GetTempPath(), $"offload-worker-{version}.runtimeconfig.json");
+        var path = Path.Combine(privateDirectory, "worker.runtimeconfig.json");
         var json = JsonSerializer.Serialize(new
         {
             runtimeOptions = new

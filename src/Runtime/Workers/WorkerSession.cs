@@ -68,14 +68,23 @@ internal sealed class WorkerSession : IFrameHandler
             case FrameKind.Cancel:
                 if (_cancellations.TryGetValue(header.CallId, out var cancellation))
                 {
-                    try
+                    // Off the read loop: user callbacks registered on the token run here, and one that blocks or
+                    // throws must not stall or break the channel.
+                    _ = Task.Run(() =>
                     {
-                        cancellation.Cancel();
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        // The call finished while the cancel was on its way.
-                    }
+                        try
+                        {
+                            cancellation.Cancel();
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                            // The call finished while the cancel was on its way.
+                        }
+                        catch (AggregateException)
+                        {
+                            // A user callback threw; the call itself reports what happens next.
+                        }
+                    });
                 }
 
                 break;
@@ -124,6 +133,21 @@ internal sealed class WorkerSession : IFrameHandler
     }
 
     private async Task ExecuteAsync()
+    {
+        try
+        {
+            await ExecuteCallsAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Nothing should get here; if something does, a worker that silently stops answering would hang every
+            // call sent to it. Dying instead makes the pool report the running call and replace this worker.
+            await Console.Error.WriteLineAsync($"Offload worker {_arguments.WorkerId}: executor failed: {ex}").ConfigureAwait(false);
+            WorkerHost.ExitNow(exitCode: 6);
+        }
+    }
+
+    private async Task ExecuteCallsAsync()
     {
         await foreach (var call in _calls.Reader.ReadAllAsync().ConfigureAwait(false))
         {
