@@ -172,7 +172,7 @@ public sealed class WorkerPool : IAsyncDisposable
         }
 
         call.RegisterCancellation(cancellationToken, OnCallCanceled);
-        List<(Worker Worker, PendingCall Call)>? sends = null;
+        Assignments sends = default;
         Exception? refusal = null;
         lock (_lock)
         {
@@ -205,7 +205,7 @@ public sealed class WorkerPool : IAsyncDisposable
     /// <summary>A worker answered (or skipped) a call: give queued calls to whoever has room now.</summary>
     internal void OnCallFinished(Worker worker)
     {
-        List<(Worker Worker, PendingCall Call)>? sends;
+        Assignments sends;
         List<PendingCall>? doomed = null;
         lock (_lock)
         {
@@ -221,7 +221,7 @@ public sealed class WorkerPool : IAsyncDisposable
     /// <summary>A worker is gone: hand its unstarted calls back and start a replacement.</summary>
     internal void OnWorkerLost(Worker worker, List<PendingCall> notStarted, string reason, bool expected)
     {
-        List<(Worker Worker, PendingCall Call)>? sends;
+        Assignments sends;
         List<PendingCall>? doomed = null;
         lock (_lock)
         {
@@ -246,6 +246,13 @@ public sealed class WorkerPool : IAsyncDisposable
         FailAll(doomed);
         Dispatch(sends);
     }
+
+    /// <summary>
+    /// The assemblies loaded in this process that hold generated dispatchers: a new worker loads them while it warms
+    /// up. Reflection, but once per worker start, never per call.
+    /// </summary>
+    internal IEnumerable<System.Reflection.Assembly> DispatcherAssemblies() =>
+        AppDomain.CurrentDomain.GetAssemblies().Where(static a => !a.IsDynamic && a.IsDefined(typeof(OffloadDispatcherAttribute), inherit: false));
 
     /// <summary>A <see cref="WorkerPoolOptions.WorkerOutput"/> callback threw: log it once per line, never crash.</summary>
     internal void OnOutputSinkFailed(int workerId, Exception exception) => Log.OutputSinkFailed(_logger, workerId, exception);
@@ -397,7 +404,7 @@ public sealed class WorkerPool : IAsyncDisposable
     private void OnWorkerReady(Worker worker)
     {
         var allReady = false;
-        List<(Worker Worker, PendingCall Call)>? sends = null;
+        Assignments sends = default;
         List<PendingCall>? doomed = null;
         lock (_lock)
         {
@@ -499,13 +506,14 @@ public sealed class WorkerPool : IAsyncDisposable
     /// stops being picked, and the call goes back to the front of the queue for the next worker with room. This is a
     /// loop, not a recursion, so a burst of failures cannot grow the stack.
     /// </summary>
-    private void Dispatch(List<(Worker Worker, PendingCall Call)>? sends)
+    private void Dispatch(Assignments sends)
     {
-        while (sends is not null)
+        while (sends.Count > 0)
         {
             List<PendingCall>? unsent = null;
-            foreach (var (worker, call) in sends)
+            for (var i = 0; i < sends.Count; i++)
             {
+                var (worker, call) = sends[i];
                 if (!worker.TrySend(call))
                 {
                     (unsent ??= []).Add(call);
@@ -551,13 +559,13 @@ public sealed class WorkerPool : IAsyncDisposable
     }
 
     /// <summary>Takes calls off the queue for every ready worker with room, least busy first.</summary>
-    private List<(Worker Worker, PendingCall Call)>? AssignLocked()
+    private Assignments AssignLocked()
     {
-        List<(Worker Worker, PendingCall Call)>? sends = null;
+        var sends = default(Assignments);
         while (_queue.Count > 0 && PickWorkerLocked() is { } worker && _queue.TryDequeue(out var call))
         {
             worker.Outstanding++;
-            (sends ??= []).Add((worker, call));
+            sends.Add(worker, call);
         }
 
         return sends;
@@ -669,5 +677,33 @@ public sealed class WorkerPool : IAsyncDisposable
         }
 
         Log.PoolStopped(_logger, workers.Length);
+    }
+
+    /// <summary>
+    /// Calls handed to workers under the pool's lock and sent after it is released. The first is held inline: most
+    /// dispatches send exactly one call, and that path should not allocate.
+    /// </summary>
+    private struct Assignments
+    {
+        private (Worker Worker, PendingCall Call) _first;
+        private List<(Worker Worker, PendingCall Call)>? _rest;
+
+        public int Count { get; private set; }
+
+        public readonly (Worker Worker, PendingCall Call) this[int index] => index == 0 ? _first : _rest![index - 1];
+
+        public void Add(Worker worker, PendingCall call)
+        {
+            if (Count == 0)
+            {
+                _first = (worker, call);
+            }
+            else
+            {
+                (_rest ??= []).Add((worker, call));
+            }
+
+            Count++;
+        }
     }
 }

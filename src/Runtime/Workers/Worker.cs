@@ -22,6 +22,9 @@ internal sealed class Worker : IFrameHandler
     private const int StateStopping = 2;
     private const int StateDead = 3;
 
+    /// <summary>The id of the ping that ends a worker's warm-up; call ids start at 1, so it is never a call's.</summary>
+    private const long WarmupPingId = 0;
+
     private readonly WorkerPool _pool;
     private readonly Process _process;
     private readonly WorkerPoolOptions _options;
@@ -59,7 +62,7 @@ internal sealed class Worker : IFrameHandler
     /// <summary>True while the worker takes calls: connected, not stopping, and its channel still accepts frames.</summary>
     public bool IsReady => Volatile.Read(ref _state) == StateReady && !Volatile.Read(ref _refusing);
 
-    /// <summary>Completes when the worker has connected and said a valid hello; faults if it dies first.</summary>
+    /// <summary>Completes when the worker has connected, said a valid hello and warmed up; faults if it dies first.</summary>
     public Task Connected => _connected.Task;
 
     /// <summary>Completes once the worker is gone and its calls were failed or handed back.</summary>
@@ -114,7 +117,22 @@ internal sealed class Worker : IFrameHandler
         }
 
         _ = RunChannelAsync(channel);
-        _connected.TrySetResult();
+
+        // Warm up before counting as ready: have the worker load every assembly with [RunInWorkerProcess] methods that
+        // this process has loaded so far, then answer a ping. Its first real call then pays for no assembly loading.
+        lock (_lock)
+        {
+            foreach (var assembly in _pool.DispatcherAssemblies())
+            {
+                if (!SendLoadAssemblyLocked(channel, assembly))
+                {
+                    break;
+                }
+            }
+
+            channel.TrySend(FrameBuffer.CreateEmpty(FrameKind.Ping, WarmupPingId));
+        }
+
         return true;
     }
 
@@ -128,21 +146,12 @@ internal sealed class Worker : IFrameHandler
                 return false;
             }
 
-            var assembly = call.Method.Assembly;
-            if (!_loadedAssemblies.Contains(assembly))
+            // Sent on the same ordered channel just before the call, so the worker has it loaded in time.
+            if (!SendLoadAssemblyLocked(_channel, call.Method.Assembly))
             {
-                // Sent on the same ordered channel just before the call, so the worker has it loaded in time.
-                var load = FrameBuffer.Create();
-                MemoryPackSerializer.Serialize(load, new LoadAssemblyMessage { FullName = assembly.FullName!, Location = assembly.Location });
-                load.Seal(FrameKind.LoadAssembly, 0);
-                if (!_channel.TrySend(load))
-                {
-                    // The channel closed: this worker is on its way out and must not be picked again.
-                    Volatile.Write(ref _refusing, true);
-                    return false;
-                }
-
-                _loadedAssemblies.Add(assembly);
+                // The channel closed: this worker is on its way out and must not be picked again.
+                Volatile.Write(ref _refusing, true);
+                return false;
             }
 
             _inFlight.Add(call.CallId, call);
@@ -157,6 +166,25 @@ internal sealed class Worker : IFrameHandler
             }
         }
 
+        return true;
+    }
+
+    private bool SendLoadAssemblyLocked(FrameChannel channel, Assembly assembly)
+    {
+        if (_loadedAssemblies.Contains(assembly))
+        {
+            return true;
+        }
+
+        var load = FrameBuffer.Create();
+        MemoryPackSerializer.Serialize(load, new LoadAssemblyMessage { FullName = assembly.FullName!, Location = assembly.Location });
+        load.Seal(FrameKind.LoadAssembly, 0);
+        if (!channel.TrySend(load))
+        {
+            return false;
+        }
+
+        _loadedAssemblies.Add(assembly);
         return true;
     }
 
@@ -204,6 +232,9 @@ internal sealed class Worker : IFrameHandler
                     _pool.OnCallFinished(this);
                 }
 
+                break;
+            case FrameKind.Pong when header.CallId == WarmupPingId:
+                _connected.TrySetResult();
                 break;
             case FrameKind.Pong:
             case FrameKind.Progress:
