@@ -114,28 +114,32 @@ public sealed partial class OffloadGenerator
             var passed = string.Concat(sent.Select(static p => p.Name + ", "));
             var token = model.TokenParameterName;
             var pool = model.PoolParameterName;
-            var returns = HasResult(model.ReturnKind)
-                ? "/// <returns>A task that completes with the method's result, or fails with the exception it threw in the worker (<see cref=\"global::Offload.RemoteInvocationException\"/>) or with the worker's death (<see cref=\"global::Offload.WorkerCrashedException\"/>).</returns>"
-                : "/// <returns>A task that completes when the method has run, or fails with the exception it threw in the worker (<see cref=\"global::Offload.RemoteInvocationException\"/>) or with the worker's death (<see cref=\"global::Offload.WorkerCrashedException\"/>).</returns>";
-
-            writer.Line($"/// <summary>Runs <c>{Xml(model.DisplayName)}</c> in a worker process of <see cref=\"global::Offload.WorkerPool.Shared\"/>.</summary>");
-            WriteParameterDocs(writer, sent);
-            writer.Line($"/// <param name=\"{token}\">Cancels the call: a queued call never runs; a running one sees its token fire.</param>");
-            writer.Line(returns);
-            writer.Line(GeneratedCode);
+            WriteCompanionDocs(writer, model, sent, "<see cref=\"global::Offload.WorkerPool.Shared\"/>", poolParameter: null);
             writer.Line($"{model.Accessibility} static {returnType} {model.CompanionName}({declared}{CancellationToken} {token} = default)");
             writer.Line($"    => {model.CompanionName}(global::Offload.WorkerPool.Shared, {passed}{token});");
             writer.Line();
 
             var typeArguments = HasResult(model.ReturnKind) ? $"{model.ArgumentsTypeName}, {model.ResultType}" : model.ArgumentsTypeName;
-            writer.Line($"/// <summary>Runs <c>{Xml(model.DisplayName)}</c> in a worker process of <paramref name=\"{pool}\"/>.</summary>");
-            writer.Line($"/// <param name=\"{pool}\">The pool whose workers run the call.</param>");
-            WriteParameterDocs(writer, sent);
-            writer.Line($"/// <param name=\"{token}\">Cancels the call: a queued call never runs; a running one sees its token fire.</param>");
-            writer.Line(returns);
-            writer.Line(GeneratedCode);
+            WriteCompanionDocs(writer, model, sent, $"<paramref name=\"{pool}\"/>", poolParameter: pool);
             writer.Line($"{model.Accessibility} static {returnType} {model.CompanionName}(global::Offload.WorkerPool {pool}, {declared}{CancellationToken} {token} = default)");
             writer.Line($"    => global::Offload.Dispatch.OffloadCalls.InvokeAsync<{typeArguments}>({pool}, {model.DescriptorFieldName}, new {model.ArgumentsTypeName}({passed.TrimEnd(',', ' ')}), {token});");
+        }
+
+        /// <summary>The XML docs and attribute of one companion; <paramref name="poolParameter"/> is null for the shared-pool one.</summary>
+        private static void WriteCompanionDocs(SourceWriter writer, MethodModel model, ParameterModel[] sent, string poolText, string? poolParameter)
+        {
+            writer.Line($"/// <summary>Runs <c>{Xml(model.DisplayName)}</c> in a worker process of {poolText}.</summary>");
+            if (poolParameter is not null)
+            {
+                writer.Line($"/// <param name=\"{poolParameter}\">The pool whose workers run the call.</param>");
+            }
+
+            WriteParameterDocs(writer, sent);
+            writer.Line($"/// <param name=\"{model.TokenParameterName}\">Cancels the call: a queued call never runs; a running one sees its token fire.</param>");
+            writer.Line(HasResult(model.ReturnKind)
+                ? "/// <returns>A task that completes with the method's result, or fails with the exception it threw in the worker (<see cref=\"global::Offload.RemoteInvocationException\"/>) or with the worker's death (<see cref=\"global::Offload.WorkerCrashedException\"/>).</returns>"
+                : "/// <returns>A task that completes when the method has run, or fails with the exception it threw in the worker (<see cref=\"global::Offload.RemoteInvocationException\"/>) or with the worker's death (<see cref=\"global::Offload.WorkerCrashedException\"/>).</returns>");
+            writer.Line(GeneratedCode);
         }
 
         private static void WriteParameterDocs(SourceWriter writer, ParameterModel[] parameters)
