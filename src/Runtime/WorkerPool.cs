@@ -38,6 +38,7 @@ public sealed class WorkerPool : IAsyncDisposable
     private readonly TaskCompletionSource _allReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _window;
+    private readonly Action<PendingCall> _onCallCanceled;
     private PoolEndpoint? _endpoint;
     private WorkerLauncher? _launcher;
     private Exception? _fault;
@@ -62,6 +63,9 @@ public sealed class WorkerPool : IAsyncDisposable
         _logger = (ILogger?)_options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger.Instance;
         _slots = new Worker?[_options.WorkerCount];
         _window = 1 + _options.Prefetch;
+
+        // Cached once: a method group converted per call would allocate a delegate on the hottest path.
+        _onCallCanceled = OnCallCanceled;
     }
 
     private enum PoolState
@@ -171,7 +175,7 @@ public sealed class WorkerPool : IAsyncDisposable
             return;
         }
 
-        call.RegisterCancellation(cancellationToken, OnCallCanceled);
+        call.RegisterCancellation(cancellationToken, _onCallCanceled);
         Assignments sends = default;
         Exception? refusal = null;
         lock (_lock)

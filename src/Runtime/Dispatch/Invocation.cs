@@ -66,20 +66,7 @@ public sealed class Invocation
     /// <summary>Answers with <paramref name="result"/>.</summary>
     public ValueTask Return<TResult>(TResult result)
     {
-        var buffer = FrameBuffer.Create();
-        try
-        {
-            using var state = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
-            var writer = new MemoryPackWriter<FrameBuffer>(ref buffer, state);
-            writer.WriteValue(result);
-            writer.Flush();
-        }
-        catch
-        {
-            buffer.Dispose();
-            throw;
-        }
-
+        var buffer = FrameBuffer.CreateMessage(result);
         if (buffer.Length > _maxFrameBytes)
         {
             var size = buffer.Length;
@@ -137,14 +124,7 @@ public sealed class Invocation
         var budget = 1 << 20;
         while (true)
         {
-            var buffer = FrameBuffer.Create();
-            using (var state = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default))
-            {
-                var writer = new MemoryPackWriter<FrameBuffer>(ref buffer, state);
-                writer.WriteValue(error);
-                writer.Flush();
-            }
-
+            var buffer = FrameBuffer.CreateMessage(error);
             if (buffer.Length <= _maxFrameBytes || budget < 64)
             {
                 Send(FrameKind.Error, buffer);

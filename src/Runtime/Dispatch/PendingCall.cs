@@ -169,13 +169,7 @@ internal sealed class PendingCall<TResult> : PendingCall
 
     protected override void SetResultFrom(in ReadOnlySequence<byte> body)
     {
-        TResult? result;
-        using (var state = MemoryPackReaderOptionalStatePool.Rent(MemoryPackSerializerOptions.Default))
-        {
-            var reader = new MemoryPackReader(body, state);
-            result = reader.ReadValue<TResult>();
-        }
-
+        var result = MemoryPackSerializer.Deserialize<TResult>(body);
         if (TryMarkCompleted())
         {
             _completion.SetResult(result!);

@@ -12,16 +12,21 @@ public sealed class RemoteInvocationException : OffloadException
 {
     /// <summary>Creates the exception from the wire form of a remote error.</summary>
     public RemoteInvocationException(string? methodName, int? workerId, RemoteError error)
-        : base(FormatMessage(methodName, workerId, error), FirstInner(methodName, workerId, error))
+        : this(methodName, workerId, error ?? throw new ArgumentNullException(nameof(error)), error.InnerErrors.Select(e => new RemoteInvocationException(methodName, workerId, e)).ToArray())
     {
-        ArgumentNullException.ThrowIfNull(error);
+    }
+
+    // The inner exceptions are built once: the first is also the .NET InnerException, so both views are the same objects.
+    private RemoteInvocationException(string? methodName, int? workerId, RemoteError error, RemoteInvocationException[] inner)
+        : base(FormatMessage(methodName, workerId, error), inner.FirstOrDefault())
+    {
         MethodName = methodName;
         WorkerId = workerId;
         RemoteTypeName = error.TypeName;
         RemoteMessage = error.Message;
         RemoteStackTrace = error.StackTrace;
         HResult = error.HResult;
-        RemoteInnerExceptions = error.InnerErrors.Select(e => new RemoteInvocationException(methodName, workerId, e)).ToArray();
+        RemoteInnerExceptions = inner;
     }
 
     /// <summary>Full name of the exception type thrown in the worker, e.g. <c>System.InvalidOperationException</c>.</summary>
@@ -63,7 +68,4 @@ public sealed class RemoteInvocationException : OffloadException
 
     private static string FormatMessage(string? methodName, int? workerId, RemoteError error) =>
         $"{methodName ?? "The method"} threw {error.TypeName} in worker {workerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}: {error.Message}";
-
-    private static RemoteInvocationException? FirstInner(string? methodName, int? workerId, RemoteError error) =>
-        error.InnerErrors.Length > 0 ? new RemoteInvocationException(methodName, workerId, error.InnerErrors[0]) : null;
 }

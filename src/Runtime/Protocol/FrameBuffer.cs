@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using MemoryPack;
 
 namespace Offload.Protocol;
 
@@ -48,12 +49,26 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
         return buffer;
     }
 
+    /// <summary>Builds a frame whose body is <paramref name="value"/> encoded with MemoryPack, not yet sealed.</summary>
+    public static FrameBuffer CreateMessage<T>(T value)
+    {
+        var buffer = new FrameBuffer(256);
+        try
+        {
+            MemoryPackSerializer.Serialize(buffer, value);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+
+        return buffer;
+    }
+
     /// <summary>Fills in the header for the body written so far.</summary>
     public void Seal(FrameKind kind, long callId, byte flags = 0) =>
         new FrameHeader(kind, flags, callId, BodyLength).Write(_array);
-
-    /// <summary>Rewrites only the call id of a sealed frame (used when a queued call is sent again).</summary>
-    public void SetCallId(long callId) => BinaryPrimitives.WriteInt64LittleEndian(_array.AsSpan(8), callId);
 
     /// <inheritdoc />
     public void Advance(int count)

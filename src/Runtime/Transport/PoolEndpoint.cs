@@ -107,11 +107,9 @@ internal sealed class PoolEndpoint : IDisposable
     /// <summary>Encodes the hello frame a worker sends first.</summary>
     public static byte[] EncodeHello(HelloMessage hello)
     {
-        var body = MemoryPackSerializer.Serialize(hello);
-        var frame = new byte[FrameHeader.Size + body.Length];
-        new FrameHeader(FrameKind.Hello, 0, 0, body.Length).Write(frame);
-        body.CopyTo(frame, FrameHeader.Size);
-        return frame;
+        using var frame = FrameBuffer.CreateMessage(hello);
+        frame.Seal(FrameKind.Hello, 0);
+        return frame.WrittenSpan.ToArray();
     }
 
     private async Task AuthenticateAsync(Socket socket, Func<HelloMessage, Socket, bool> onWorker, Action<string> onRefused, TimeSpan helloTimeout)

@@ -34,7 +34,7 @@ internal static class ParentWatchdog
 
         if (!session.IsShuttingDownGracefully)
         {
-            WorkerHost.ExitNow(exitCode: 1);
+            WorkerHost.ExitNow();
         }
     }
 }

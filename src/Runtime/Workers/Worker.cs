@@ -176,8 +176,7 @@ internal sealed class Worker : IFrameHandler
             return true;
         }
 
-        var load = FrameBuffer.Create();
-        MemoryPackSerializer.Serialize(load, new LoadAssemblyMessage { FullName = assembly.FullName!, Location = assembly.Location });
+        var load = FrameBuffer.CreateMessage(new LoadAssemblyMessage { FullName = assembly.FullName!, Location = assembly.Location });
         load.Seal(FrameKind.LoadAssembly, 0);
         if (!channel.TrySend(load))
         {

@@ -62,8 +62,11 @@ internal static class WorkerHost
         return await session.RunAsync(socket).ConfigureAwait(false);
     }
 
-    /// <summary>Kills this process at once: used when the parent is gone and user code may never return.</summary>
-    internal static void ExitNow(int exitCode)
+    /// <summary>
+    /// Kills this process at once (SIGKILL on Unix): used when the parent is gone or the channel broke, where user code
+    /// may never return and a normal exit could wait on it. The line on stderr says why; the parent sees the signal.
+    /// </summary>
+    internal static void ExitNow()
     {
         try
         {
@@ -72,11 +75,6 @@ internal static class WorkerHost
         }
         finally
         {
-            if (exitCode == 0)
-            {
-                Environment.Exit(0);
-            }
-
             Process.GetCurrentProcess().Kill();
         }
     }

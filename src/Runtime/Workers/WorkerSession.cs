@@ -41,13 +41,13 @@ internal sealed class WorkerSession : IFrameHandler
         catch (Exception ex)
         {
             await Console.Error.WriteLineAsync($"Offload worker {_arguments.WorkerId}: channel failed: {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
-            WorkerHost.ExitNow(exitCode: 5);
+            WorkerHost.ExitNow();
         }
 
         if (!IsShuttingDownGracefully)
         {
             // The parent closed the channel without asking us to finish: it is gone, and so are we.
-            WorkerHost.ExitNow(exitCode: 1);
+            WorkerHost.ExitNow();
         }
 
         await executor.ConfigureAwait(false);
@@ -143,7 +143,7 @@ internal sealed class WorkerSession : IFrameHandler
             // Nothing should get here; if something does, a worker that silently stops answering would hang every
             // call sent to it. Dying instead makes the pool report the running call and replace this worker.
             await Console.Error.WriteLineAsync($"Offload worker {_arguments.WorkerId}: executor failed: {ex}").ConfigureAwait(false);
-            WorkerHost.ExitNow(exitCode: 6);
+            WorkerHost.ExitNow();
         }
     }
 
