@@ -40,7 +40,7 @@ public sealed class OffloadAnalyzer : DiagnosticAnalyzer
                 var method = (IMethodSymbol)symbolContext.Symbol;
                 if (HasAttribute(method, attributeType))
                 {
-                    MethodValidator.Validate(method, symbolContext.Compilation, symbolContext.ReportDiagnostic, symbolContext.CancellationToken);
+                    MethodValidator.Validate(method, symbolContext.ReportDiagnostic, symbolContext.CancellationToken);
                 }
             },
             SymbolKind.Method);
@@ -54,7 +54,7 @@ public sealed class OffloadAnalyzer : DiagnosticAnalyzer
                     : nodeContext.SemanticModel.GetSymbolInfo(nodeContext.Node, nodeContext.CancellationToken).Symbol;
                 if (symbol is IMethodSymbol method && HasAttribute(method, attributeType))
                 {
-                    MethodValidator.Validate(method, nodeContext.Compilation, nodeContext.ReportDiagnostic, nodeContext.CancellationToken);
+                    MethodValidator.Validate(method, nodeContext.ReportDiagnostic, nodeContext.CancellationToken);
                 }
             },
             SyntaxKind.LocalFunctionStatement,

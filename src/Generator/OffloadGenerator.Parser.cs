@@ -30,7 +30,7 @@ public sealed partial class OffloadGenerator
             var compilation = context.SemanticModel.Compilation;
 
             // Invalid methods are the analyzer's to report; the generator skips them without a word.
-            if (!MethodValidator.IsValid(method, compilation, cancellationToken))
+            if (!MethodValidator.IsValid(method, cancellationToken))
             {
                 return null;
             }

@@ -994,8 +994,8 @@ public sealed class OffloadAnalyzerTests
         var valid = (IMethodSymbol)Assert.Single(calc.GetMembers("Square"));
         var invalid = (IMethodSymbol)Assert.Single(calc.GetMembers("Slice"));
 
-        Assert.True(MethodValidator.IsValid(valid, compilation, CancellationToken.None));
-        Assert.False(MethodValidator.IsValid(invalid, compilation, CancellationToken.None));
+        Assert.True(MethodValidator.IsValid(valid, CancellationToken.None));
+        Assert.False(MethodValidator.IsValid(invalid, CancellationToken.None));
     }
 
     [Fact]

@@ -19,12 +19,8 @@ internal static class MethodValidator
     private const string GeneratorName = "Offload.Generator";
 
     /// <summary>Reports every problem that stops <paramref name="method"/> from running in a worker process.</summary>
-    public static void Validate(IMethodSymbol method, Compilation compilation, Action<Diagnostic> report, CancellationToken cancellationToken)
+    public static void Validate(IMethodSymbol method, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
-        // Everything below is read from symbols and their syntax; the compilation is part of the signature so that
-        // the generator and the analyzer call the same entry point.
-        _ = compilation;
-
         // A method of the wrong kind, or in the wrong kind of type, gets one diagnostic: the other rules would
         // only describe a shape that cannot be supported anyway.
         var unsupportedKind = DescribeUnsupportedKind(method);
@@ -47,10 +43,10 @@ internal static class MethodValidator
     }
 
     /// <summary>True when <see cref="Validate"/> reports nothing.</summary>
-    public static bool IsValid(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken)
+    public static bool IsValid(IMethodSymbol method, CancellationToken cancellationToken)
     {
         var valid = true;
-        Validate(method, compilation, _ => valid = false, cancellationToken);
+        Validate(method, _ => valid = false, cancellationToken);
         return valid;
     }
 
