@@ -28,4 +28,13 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Warning, "The WorkerOutput callback threw for a line of worker {WorkerId}")]
     public static partial void OutputSinkFailed(ILogger logger, int workerId, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Information, "Retrying {Method} on another worker (retry {Retry} of {MaxRetries})")]
+    public static partial void CallRetried(ILogger logger, string method, int retry, int maxRetries);
+
+    [LoggerMessage(10, LogLevel.Information, "Retiring worker {WorkerId}: {Reason}; a new worker takes its place")]
+    public static partial void WorkerRetiring(ILogger logger, int workerId, string reason);
+
+    [LoggerMessage(11, LogLevel.Error, "The supervisor failed to check worker {WorkerId}")]
+    public static partial void SupervisorFailed(ILogger logger, int workerId, Exception exception);
 }

@@ -22,6 +22,9 @@ public sealed class WorkerPool : IAsyncDisposable
 {
     private const int MaxConsecutiveStartFailures = 3;
 
+    /// <summary>How often the supervisor checks running calls against their timeout and cancellation grace period.</summary>
+    private static readonly TimeSpan SupervisorPeriod = TimeSpan.FromMilliseconds(25);
+
     private static readonly Lock SharedLock = new();
     private static readonly HashSet<WorkerPool> LivePools = [];
     private static WorkerPoolOptions? sharedOptions;
@@ -33,6 +36,9 @@ public sealed class WorkerPool : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly CallQueue _queue = new();
     private readonly List<Worker> _ready = [];
+    private readonly List<Worker> _retiring = [];
+    private readonly PoolCounters _counters = new();
+    private readonly SemaphoreSlim? _queueSlots;
     private readonly Dictionary<int, Worker> _starting = [];
     private readonly Worker?[] _slots;
     private readonly TaskCompletionSource _allReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -63,6 +69,7 @@ public sealed class WorkerPool : IAsyncDisposable
         _logger = (ILogger?)_options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger.Instance;
         _slots = new Worker?[_options.WorkerCount];
         _window = 1 + _options.Prefetch;
+        _queueSlots = _options.MaxQueuedCalls is { } maxQueued ? new SemaphoreSlim(maxQueued, maxQueued) : null;
 
         // Cached once: a method group converted per call would allocate a delegate on the hottest path.
         _onCallCanceled = OnCallCanceled;
@@ -111,7 +118,35 @@ public sealed class WorkerPool : IAsyncDisposable
         }
     }
 
+    /// <summary>Counters since the pool was created: calls by outcome, retries, timeouts, worker starts, crashes and recycles.</summary>
+    public WorkerPoolStatistics Statistics
+    {
+        get
+        {
+            int queued;
+            lock (_lock)
+            {
+                queued = _queue.Count;
+            }
+
+            return new WorkerPoolStatistics(
+                Interlocked.Read(ref _counters.Submitted),
+                Interlocked.Read(ref _counters.Succeeded),
+                Interlocked.Read(ref _counters.Failed),
+                Interlocked.Read(ref _counters.Canceled),
+                Interlocked.Read(ref _counters.Retried),
+                Interlocked.Read(ref _counters.TimedOut),
+                Interlocked.Read(ref _counters.WorkersStarted),
+                Interlocked.Read(ref _counters.WorkerCrashes),
+                Interlocked.Read(ref _counters.WorkersRecycled),
+                queued);
+        }
+    }
+
     internal WorkerPoolOptions Options => _options;
+
+    /// <summary>The bound on queued calls (<see cref="WorkerPoolOptions.MaxQueuedCalls"/>), if any: a call takes a slot before it is queued.</summary>
+    internal SemaphoreSlim? QueueSlots => _queueSlots;
 
     /// <summary>
     /// Workers are kept at strength while running and while draining (queued calls still need them), but not once the
@@ -151,13 +186,64 @@ public sealed class WorkerPool : IAsyncDisposable
     /// Graceful shutdown: refuses new calls, lets queued and running calls finish, then asks every worker to exit
     /// (killing any that does not within <see cref="WorkerPoolOptions.ShutdownTimeout"/>).
     /// </summary>
-    public ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => new(ShutdownAsync(ShutdownMode.Drain));
+
+    /// <summary>
+    /// Shuts the pool down. New calls are refused at once; what happens to queued and running calls depends on
+    /// <paramref name="mode"/>. Calling it again with a harsher mode while a shutdown is under way escalates it (a drain
+    /// that takes too long can be turned into a kill); the returned task completes once every worker has exited.
+    /// </summary>
+    public Task ShutdownAsync(ShutdownMode mode = ShutdownMode.Drain)
     {
+        if (!Enum.IsDefined(mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown shutdown mode.");
+        }
+
+        Task task;
+        List<PendingCall>? queued = null;
+        Worker[] toKill = [];
         lock (_lock)
         {
             _disposeTask ??= DisposeCoreAsync();
-            return new ValueTask(_disposeTask);
+            task = _disposeTask;
+            if (mode >= ShutdownMode.CancelQueued)
+            {
+                queued = _queue.DrainAll();
+            }
+
+            if (mode == ShutdownMode.Kill)
+            {
+                toKill = [.. _slots.OfType<Worker>(), .. _starting.Values, .. _retiring];
+            }
         }
+
+        if (queued is not null)
+        {
+            foreach (var call in queued)
+            {
+                call.TryCancel(CancellationToken.None);
+            }
+        }
+
+        foreach (var worker in toKill.Distinct())
+        {
+            worker.KillForShutdown();
+        }
+
+        if (queued is not null)
+        {
+            // Canceled calls no longer hold the drain back.
+            List<PendingCall>? doomed = null;
+            lock (_lock)
+            {
+                CheckDrainedLocked(ref doomed);
+            }
+
+            FailAll(doomed);
+        }
+
+        return task;
     }
 
     internal long NextCallId() => Interlocked.Increment(ref _nextCallId);
@@ -175,6 +261,8 @@ public sealed class WorkerPool : IAsyncDisposable
             return;
         }
 
+        call.Counters = _counters;
+        Interlocked.Increment(ref _counters.Submitted);
         call.RegisterCancellation(cancellationToken, _onCallCanceled);
         Assignments sends = default;
         Exception? refusal = null;
@@ -211,15 +299,66 @@ public sealed class WorkerPool : IAsyncDisposable
     {
         Assignments sends;
         List<PendingCall>? doomed = null;
+        var stop = false;
         lock (_lock)
         {
             worker.Outstanding--;
+            stop = worker.IsRetiring && worker.Outstanding == 0;
             sends = AssignLocked();
             CheckDrainedLocked(ref doomed);
         }
 
+        if (stop)
+        {
+            _ = worker.StopAsync(_options.ShutdownTimeout);
+        }
+
         FailAll(doomed);
         Dispatch(sends);
+    }
+
+    /// <summary>
+    /// Sends a failed call again, to the front of the queue, if its method allows another retry and the pool still
+    /// runs; false when the failure must stand.
+    /// </summary>
+    internal bool TryRetry(PendingCall call)
+    {
+        Assignments sends;
+        lock (_lock)
+        {
+            if (call.IsCompleted || call.Retries >= call.Method.MaxRetries || _fault is not null || !CanStartWorkersLocked)
+            {
+                return false;
+            }
+
+            call.Retries++;
+            call.Worker = null;
+            call.IsWritten = false;
+            call.UnconfirmedDeaths = 0;
+            _queue.EnqueueFront([call]);
+            sends = AssignLocked();
+        }
+
+        Interlocked.Increment(ref _counters.Retried);
+        Log.CallRetried(_logger, call.Method.DisplayName, call.Retries, call.Method.MaxRetries);
+        Dispatch(sends);
+        return true;
+    }
+
+    /// <summary>A worker asked to be replaced (memory over the limit, or a call ran out of memory).</summary>
+    internal void OnRetireRequested(Worker worker, string reason)
+    {
+        bool stop;
+        lock (_lock)
+        {
+            stop = RetireLocked(worker);
+        }
+
+        Log.WorkerRetiring(_logger, worker.Id, reason);
+        if (stop)
+        {
+            _ = worker.StopAsync(_options.ShutdownTimeout);
+        }
     }
 
     /// <summary>A worker is gone: hand its unstarted calls back and start a replacement.</summary>
@@ -230,7 +369,13 @@ public sealed class WorkerPool : IAsyncDisposable
         lock (_lock)
         {
             var wasReady = _ready.Remove(worker);
+            var wasRetiring = _retiring.Remove(worker);
             _starting.Remove(worker.Id);
+            if (!expected && !wasRetiring)
+            {
+                Interlocked.Increment(ref worker.RecycleReason is null ? ref _counters.WorkerCrashes : ref _counters.WorkersRecycled);
+            }
+
             RequeueLocked(notStarted, ref doomed);
             if (wasReady && !expected && CanStartWorkersLocked)
             {
@@ -281,7 +426,7 @@ public sealed class WorkerPool : IAsyncDisposable
         Worker?[] workers;
         lock (_lock)
         {
-            workers = [.. _slots, .. _starting.Values];
+            workers = [.. _slots, .. _starting.Values, .. _retiring];
         }
 
         foreach (var worker in workers)
@@ -322,6 +467,7 @@ public sealed class WorkerPool : IAsyncDisposable
             }
 
             _ = _endpoint.AcceptLoopAsync(OnWorkerConnected, reason => Log.ConnectionRefused(_logger, reason), _options.StartTimeout);
+            _ = SuperviseAsync();
             for (var slot = 0; slot < _slots.Length; slot++)
             {
                 ScheduleStartLocked(slot, TimeSpan.Zero);
@@ -422,6 +568,7 @@ public sealed class WorkerPool : IAsyncDisposable
             else
             {
                 _ready.Add(worker);
+                Interlocked.Increment(ref _counters.WorkersStarted);
                 _consecutiveStartFailures = 0;
                 allReady = _ready.Count == _slots.Length;
                 sends = AssignLocked();
@@ -472,14 +619,16 @@ public sealed class WorkerPool : IAsyncDisposable
         }
 
         _consecutiveStartFailures++;
-        if (_consecutiveStartFailures >= MaxConsecutiveStartFailures && _ready.Count == 0)
+        if (failure.IsPermanent || (_consecutiveStartFailures >= MaxConsecutiveStartFailures && _ready.Count == 0))
         {
-            _fault = new WorkerStartException(
-                $"The pool stopped starting workers after {_consecutiveStartFailures} failed starts in a row. Last failure: {failure.Message}",
-                failure)
-            {
-                StandardErrorTail = failure.StandardErrorTail,
-            };
+            _fault = failure.IsPermanent
+                ? failure
+                : new WorkerStartException(
+                    $"The pool stopped starting workers after {_consecutiveStartFailures} failed starts in a row. Last failure: {failure.Message}",
+                    failure)
+                {
+                    StandardErrorTail = failure.StandardErrorTail,
+                };
             Log.PoolFaulted(_logger, _consecutiveStartFailures, failure);
             (doomed ??= []).AddRange(_queue.DrainAll());
             _allReady.TrySetException(_fault);
@@ -570,6 +719,12 @@ public sealed class WorkerPool : IAsyncDisposable
         {
             worker.Outstanding++;
             sends.Add(worker, call);
+            if (++worker.CallsAssigned == _options.MaxCallsPerWorker)
+            {
+                // It gets no more calls; it stops once it has answered these, and a fresh worker takes its slot now.
+                RetireLocked(worker);
+                Log.WorkerRetiring(_logger, worker.Id, $"it was sent its {worker.CallsAssigned} calls (MaxCallsPerWorker)");
+            }
         }
 
         return sends;
@@ -626,6 +781,14 @@ public sealed class WorkerPool : IAsyncDisposable
             }
         }
 
+        foreach (var worker in _retiring)
+        {
+            if (worker.Outstanding > 0)
+            {
+                return;
+            }
+        }
+
         _drained.TrySetResult();
     }
 
@@ -664,7 +827,7 @@ public sealed class WorkerPool : IAsyncDisposable
         lock (_lock)
         {
             _state = PoolState.Disposed;
-            workers = [.. _slots.OfType<Worker>(), .. _starting.Values];
+            workers = [.. _slots.OfType<Worker>(), .. _starting.Values, .. _retiring];
         }
 
         await Task.WhenAll(workers.Distinct().Select(w => w.StopAsync(_options.ShutdownTimeout))).ConfigureAwait(false);
@@ -681,6 +844,68 @@ public sealed class WorkerPool : IAsyncDisposable
         }
 
         Log.PoolStopped(_logger, workers.Length);
+    }
+
+    /// <summary>
+    /// Takes a worker out of rotation and starts its replacement in the same slot at once, so the pool stays at strength
+    /// while the old worker finishes the calls it has. True when it has none left and can be stopped now.
+    /// </summary>
+    private bool RetireLocked(Worker worker)
+    {
+        if (worker.IsRetiring || !_ready.Remove(worker))
+        {
+            return false;
+        }
+
+        worker.IsRetiring = true;
+        _retiring.Add(worker);
+        Interlocked.Increment(ref _counters.WorkersRecycled);
+        if (ReferenceEquals(_slots[worker.Slot], worker) && CanStartWorkersLocked)
+        {
+            _slots[worker.Slot] = null;
+            ScheduleStartLocked(worker.Slot, TimeSpan.Zero);
+        }
+
+        return worker.Outstanding == 0;
+    }
+
+    /// <summary>
+    /// Checks running calls against their timeout and cancellation grace period, a few times a second, for as long as
+    /// the pool lives. A scan of a handful of workers costs next to nothing; a timer per call would cost on every call.
+    /// </summary>
+    private async Task SuperviseAsync()
+    {
+        using var timer = new PeriodicTimer(SupervisorPeriod);
+        var workers = new List<Worker>();
+        while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
+        {
+            lock (_lock)
+            {
+                if (_state == PoolState.Disposed)
+                {
+                    return;
+                }
+
+                workers.AddRange(_ready);
+                workers.AddRange(_retiring);
+            }
+
+            var now = Environment.TickCount64;
+            foreach (var worker in workers)
+            {
+                try
+                {
+                    worker.CheckDeadlines(now);
+                }
+                catch (Exception ex)
+                {
+                    // The supervisor must outlive any one worker's trouble.
+                    Log.SupervisorFailed(_logger, worker.Id, ex);
+                }
+            }
+
+            workers.Clear();
+        }
     }
 
     /// <summary>

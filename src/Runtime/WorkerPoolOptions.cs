@@ -6,6 +6,8 @@ namespace Offload;
 /// <summary>Settings of a <see cref="WorkerPool"/>. A pool copies them when it is created.</summary>
 public sealed class WorkerPoolOptions
 {
+    private const long MinHeapHardLimitBytes = 16L * 1024 * 1024;
+
     /// <summary>Number of worker processes. Default: <see cref="Environment.ProcessorCount"/>.</summary>
     public int WorkerCount { get; set; } = Environment.ProcessorCount;
 
@@ -21,6 +23,50 @@ public sealed class WorkerPoolOptions
     /// </summary>
     public int Prefetch { get; set; } = 1;
 
+    /// <summary>
+    /// The longest a call may run in its worker when its method sets no
+    /// <see cref="RunInWorkerProcessAttribute.TimeoutMilliseconds"/>. A call past it fails with
+    /// <see cref="TimeoutException"/> and its worker is killed and replaced (a call that ignores its cancellation
+    /// token cannot be stopped any other way). Default <see langword="null"/>: no limit.
+    /// </summary>
+    public TimeSpan? CallTimeout { get; set; }
+
+    /// <summary>
+    /// How long a worker may keep running a call after the caller canceled it. The caller gets its
+    /// <see cref="OperationCanceledException"/> at once; a worker still busy with the call after this period is killed
+    /// and replaced. Default 5 s.
+    /// </summary>
+    public TimeSpan CancellationGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Retire a worker after it has been sent this many calls, and start a fresh one (like Python's
+    /// <c>maxtasksperchild</c>): a cure for slow leaks in code you cannot fix. Default <see langword="null"/>: never.
+    /// </summary>
+    public int? MaxCallsPerWorker { get; set; }
+
+    /// <summary>
+    /// Retire a worker whose memory (working set) is over this many bytes after a call, and start a fresh one (like
+    /// loky's memory-leak protection). Each worker checks after every call. Default <see langword="null"/>: never.
+    /// </summary>
+    public long? WorkerMemoryLimitBytes { get; set; }
+
+    /// <summary>
+    /// A hard cap on each worker's garbage-collected heap, in bytes (the runtime's <c>GCHeapHardLimit</c>): a call that
+    /// needs more fails with <see cref="OutOfMemoryException"/> (as a <see cref="RemoteInvocationException"/>) instead of
+    /// taking the machine's memory, and its worker is then replaced. Default <see langword="null"/>: the runtime's own
+    /// limits. At least 16 MiB.
+    /// </summary>
+    public long? WorkerHeapHardLimitBytes { get; set; }
+
+    /// <summary>
+    /// The most calls that may wait in the pool for a worker; beyond it, new calls wait for room or fail, as
+    /// <see cref="QueueFullMode"/> says. Default <see langword="null"/>: unbounded.
+    /// </summary>
+    public int? MaxQueuedCalls { get; set; }
+
+    /// <summary>What a call does when <see cref="MaxQueuedCalls"/> are already waiting. Default <see cref="Offload.QueueFullMode.Wait"/>.</summary>
+    public QueueFullMode QueueFullMode { get; set; } = QueueFullMode.Wait;
+
     /// <summary>How long a worker may take to start and connect back. Default 30 s.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -33,8 +79,8 @@ public sealed class WorkerPoolOptions
     /// </summary>
     public Action<WorkerOutputLine>? WorkerOutput { get; set; }
 
-    /// <summary>How many of a worker's last standard-error lines a crash report carries. Default 20.</summary>
-    public int StandardErrorTailLines { get; set; } = 20;
+    /// <summary>How many of a worker's last standard-error lines a crash report carries. Default 50 (enough for a fail-fast message above its stack trace).</summary>
+    public int StandardErrorTailLines { get; set; } = 50;
 
     /// <summary>Extra environment variables for worker processes.</summary>
     public IDictionary<string, string> EnvironmentVariables { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -64,6 +110,41 @@ public sealed class WorkerPoolOptions
             throw new ArgumentOutOfRangeException(nameof(StartTimeout), "Timeouts must be positive.");
         }
 
+        if (CallTimeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CallTimeout), CallTimeout, "The call timeout must be positive (or null for none).");
+        }
+
+        if (CancellationGracePeriod < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CancellationGracePeriod), CancellationGracePeriod, "Cannot be negative.");
+        }
+
+        if (MaxCallsPerWorker is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxCallsPerWorker), MaxCallsPerWorker, "Must be at least 1 (or null for no limit).");
+        }
+
+        if (WorkerMemoryLimitBytes is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WorkerMemoryLimitBytes), WorkerMemoryLimitBytes, "Must be positive (or null for no limit).");
+        }
+
+        if (WorkerHeapHardLimitBytes is < MinHeapHardLimitBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WorkerHeapHardLimitBytes), WorkerHeapHardLimitBytes, $"Must be at least {MinHeapHardLimitBytes} bytes (or null for no limit).");
+        }
+
+        if (MaxQueuedCalls is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxQueuedCalls), MaxQueuedCalls, "Must be at least 1 (or null for unbounded).");
+        }
+
+        if (!Enum.IsDefined(QueueFullMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(QueueFullMode), QueueFullMode, "Unknown mode.");
+        }
+
         if (StandardErrorTailLines < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(StandardErrorTailLines), StandardErrorTailLines, "Cannot be negative.");
@@ -79,6 +160,13 @@ public sealed class WorkerPoolOptions
             WorkerCount = WorkerCount,
             MaxFrameBytes = MaxFrameBytes,
             Prefetch = Prefetch,
+            CallTimeout = CallTimeout,
+            CancellationGracePeriod = CancellationGracePeriod,
+            MaxCallsPerWorker = MaxCallsPerWorker,
+            WorkerMemoryLimitBytes = WorkerMemoryLimitBytes,
+            WorkerHeapHardLimitBytes = WorkerHeapHardLimitBytes,
+            MaxQueuedCalls = MaxQueuedCalls,
+            QueueFullMode = QueueFullMode,
             StartTimeout = StartTimeout,
             ShutdownTimeout = ShutdownTimeout,
             WorkerOutput = WorkerOutput,

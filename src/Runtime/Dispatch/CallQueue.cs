@@ -42,6 +42,8 @@ internal sealed class CallQueue
             _count--;
             if (!next.IsCompleted)
             {
+                // Out of the pool's queue: a caller waiting for room (QueueFullMode.Wait) may come in.
+                next.ReleaseQueueSlot();
                 call = next;
                 return true;
             }

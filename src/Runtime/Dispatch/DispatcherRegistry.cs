@@ -14,24 +14,30 @@ internal sealed class DispatcherRegistry
     private readonly Dictionary<ulong, IOffloadDispatcher> _dispatchers = [];
     private readonly Dictionary<string, string> _loadFailures = new(StringComparer.Ordinal);
     private readonly HashSet<string> _loaded = new(StringComparer.Ordinal);
+    private readonly Dictionary<IOffloadDispatcher, Exception> _initializerFailures = [];
 
-    /// <summary>Loads an assembly and registers its dispatchers; a failure is remembered and reported with the calls it breaks.</summary>
-    public void Load(LoadAssemblyMessage message)
+    /// <summary>
+    /// Loads an assembly and registers its dispatchers; returns the new dispatchers, whose initializers have yet to
+    /// run. A failure is remembered and reported with the calls it breaks.
+    /// </summary>
+    public IReadOnlyList<IOffloadDispatcher> Load(LoadAssemblyMessage message)
     {
         lock (_lock)
         {
             if (!_loaded.Add(message.FullName))
             {
-                return;
+                return [];
             }
         }
 
+        var created = new List<IOffloadDispatcher>();
         try
         {
             var assembly = LoadAssembly(message);
             foreach (var attribute in assembly.GetCustomAttributes<OffloadDispatcherAttribute>())
             {
                 var dispatcher = (IOffloadDispatcher)Activator.CreateInstance(attribute.DispatcherType)!;
+                created.Add(dispatcher);
                 lock (_lock)
                 {
                     foreach (var id in dispatcher.MethodIds)
@@ -48,6 +54,17 @@ internal sealed class DispatcherRegistry
                 _loadFailures[message.FullName] = $"{ex.GetType().FullName}: {ex.Message}";
             }
         }
+
+        return created;
+    }
+
+    /// <summary>Remembers that a dispatcher's initializers threw: its methods then fail with that exception.</summary>
+    public void MarkInitializerFailed(IOffloadDispatcher dispatcher, Exception exception)
+    {
+        lock (_lock)
+        {
+            _initializerFailures[dispatcher] = exception;
+        }
     }
 
     /// <summary>Finds the dispatcher for <paramref name="methodId"/>, or throws an exception that says why there is none.</summary>
@@ -57,6 +74,13 @@ internal sealed class DispatcherRegistry
         {
             if (_dispatchers.TryGetValue(methodId, out var dispatcher))
             {
+                if (_initializerFailures.TryGetValue(dispatcher, out var failure))
+                {
+                    throw new InvalidOperationException(
+                        $"The [WorkerInitializer] methods of {dispatcher.GetType().Assembly.GetName().Name} failed in this worker, so its methods cannot run here: {failure.Message}",
+                        failure);
+                }
+
                 return dispatcher;
             }
 

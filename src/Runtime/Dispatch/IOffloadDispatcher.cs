@@ -13,4 +13,10 @@ public interface IOffloadDispatcher
 
     /// <summary>Runs the invocation's method; completes once the result (or exception) is known.</summary>
     ValueTask InvokeAsync(Invocation invocation);
+
+    /// <summary>
+    /// Runs the assembly's <c>[WorkerInitializer]</c> methods, in order; called once per worker, before the first call
+    /// that needs this assembly. The default does nothing (an assembly without initializers).
+    /// </summary>
+    ValueTask InitializeAsync() => default;
 }

@@ -118,24 +118,7 @@ public sealed class Invocation
     /// huge message, thousands of inner exceptions) is cut down until it fits: the call must fail with its error, not
     /// be mistaken for a worker that broke the protocol.
     /// </summary>
-    internal void Fail(Exception exception)
-    {
-        var error = RemoteError.FromException(exception);
-        var budget = 1 << 20;
-        while (true)
-        {
-            var buffer = FrameBuffer.CreateMessage(error);
-            if (buffer.Length <= _maxFrameBytes || budget < 64)
-            {
-                Send(FrameKind.Error, buffer);
-                return;
-            }
-
-            buffer.Dispose();
-            budget = Math.Min(budget, _maxFrameBytes / 8) / 2;
-            error = error.Truncate(budget);
-        }
-    }
+    internal void Fail(Exception exception) => Send(FrameKind.Error, FrameBuffer.CreateError(exception, _maxFrameBytes));
 
     /// <summary>Answers that the call stopped on cancellation.</summary>
     internal void Canceled() => Send(FrameKind.Canceled, FrameBuffer.Create(FrameHeader.Size));

@@ -35,6 +35,21 @@ public sealed class MethodDescriptor
     /// <summary>The type that declares the method.</summary>
     public Type DeclaringType { get; }
 
+    /// <summary>
+    /// How many times a call is run again on another worker after its worker died running it (or it timed out, or,
+    /// with <see cref="RetryOnException"/>, it threw). From <see cref="RunInWorkerProcessAttribute.MaxRetries"/>.
+    /// </summary>
+    public int MaxRetries { get; init; }
+
+    /// <summary>Whether an exception thrown by the method is retried too. From <see cref="RunInWorkerProcessAttribute.RetryOnException"/>.</summary>
+    public bool RetryOnException { get; init; }
+
+    /// <summary>
+    /// The longest a call may run in its worker, or <see langword="null"/> for the pool's default.
+    /// From <see cref="RunInWorkerProcessAttribute.TimeoutMilliseconds"/>.
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
+
     /// <summary>The assembly that holds the method and its generated dispatcher.</summary>
     public Assembly Assembly => DeclaringType.Assembly;
 

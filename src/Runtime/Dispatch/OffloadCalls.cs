@@ -21,15 +21,14 @@ public static class OffloadCalls
             return Task.FromCanceled<TResult>(cancellationToken);
         }
 
-        var callId = pool.NextCallId();
-        if (!TryEncode(pool, method, arguments, callId, out var frame, out var error))
+        if (pool.QueueSlots is { } slots && !slots.Wait(0))
         {
-            return Task.FromException<TResult>(error);
+            return QueueIsFull(pool, method, out var refusal)
+                ? Task.FromException<TResult>(refusal)
+                : WaitForRoomAsync<TArguments, TResult>(pool, method, arguments, slots, cancellationToken);
         }
 
-        var call = new PendingCall<TResult>(method, frame, callId);
-        pool.Submit(call, cancellationToken);
-        return call.TypedTask;
+        return Submit<TArguments, TResult>(pool, method, arguments, cancellationToken);
     }
 
     /// <summary>Runs a method with no result in a worker of <paramref name="pool"/>.</summary>
@@ -43,15 +42,79 @@ public static class OffloadCalls
             return Task.FromCanceled(cancellationToken);
         }
 
+        if (pool.QueueSlots is { } slots && !slots.Wait(0))
+        {
+            return QueueIsFull(pool, method, out var refusal)
+                ? Task.FromException(refusal)
+                : WaitForRoomAsync(pool, method, arguments, slots, cancellationToken);
+        }
+
+        return Submit(pool, method, arguments, cancellationToken);
+    }
+
+    private static Task<TResult> Submit<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+        where TArguments : struct, IOffloadArguments
+    {
         var callId = pool.NextCallId();
         if (!TryEncode(pool, method, arguments, callId, out var frame, out var error))
         {
+            pool.QueueSlots?.Release();
+            return Task.FromException<TResult>(error);
+        }
+
+        var call = new PendingCall<TResult>(method, frame, callId) { QueueSlot = pool.QueueSlots };
+        pool.Submit(call, cancellationToken);
+        return call.TypedTask;
+    }
+
+    private static Task Submit<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+        where TArguments : struct, IOffloadArguments
+    {
+        var callId = pool.NextCallId();
+        if (!TryEncode(pool, method, arguments, callId, out var frame, out var error))
+        {
+            pool.QueueSlots?.Release();
             return Task.FromException(error);
         }
 
-        var call = new PendingVoidCall(method, frame, callId);
+        var call = new PendingVoidCall(method, frame, callId) { QueueSlot = pool.QueueSlots };
         pool.Submit(call, cancellationToken);
         return call.Task;
+    }
+
+    /// <summary>
+    /// The slow path of a bounded queue that is full (<see cref="QueueFullMode.Wait"/>): the caller waits for a slot
+    /// before its arguments are even encoded, so a full pool holds no more than its bound of encoded calls.
+    /// </summary>
+    private static async Task<TResult> WaitForRoomAsync<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, TArguments arguments, SemaphoreSlim slots, CancellationToken cancellationToken)
+        where TArguments : struct, IOffloadArguments
+    {
+        await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await Submit<TArguments, TResult>(pool, method, arguments, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task WaitForRoomAsync<TArguments>(WorkerPool pool, MethodDescriptor method, TArguments arguments, SemaphoreSlim slots, CancellationToken cancellationToken)
+        where TArguments : struct, IOffloadArguments
+    {
+        await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Submit(pool, method, arguments, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool QueueIsFull(WorkerPool pool, MethodDescriptor method, out Exception refusal)
+    {
+        if (pool.Options.QueueFullMode != QueueFullMode.Fail)
+        {
+            refusal = null!;
+            return false;
+        }
+
+        var max = pool.Options.MaxQueuedCalls ?? 0;
+        refusal = new PoolQueueFullException($"{method.DisplayName} was not run: the pool's queue already holds {max} calls (WorkerPoolOptions.MaxQueuedCalls).")
+        {
+            MethodName = method.DisplayName,
+            MaxQueuedCalls = max,
+        };
+        return true;
     }
 
     private static bool TryEncode<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, long callId, out FrameBuffer frame, out Exception error)

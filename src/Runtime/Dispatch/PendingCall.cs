@@ -13,6 +13,8 @@ internal abstract class PendingCall
 {
     private readonly Lock _frameLock = new();
     private int _completed;
+    private long _completedAt;
+    private int _queueSlotReleased;
     private bool _written;
     private FrameBuffer? _frame;
     private CancellationTokenRegistration _registration;
@@ -45,6 +47,18 @@ internal abstract class PendingCall
 
     /// <summary>Times this call was at the head of a dying worker without its frame being known to have been sent.</summary>
     public int UnconfirmedDeaths { get; set; }
+
+    /// <summary>Times this call was sent again after a failure (<see cref="MethodDescriptor.MaxRetries"/>).</summary>
+    public int Retries { get; set; }
+
+    /// <summary>The pool's counters, set when the call is submitted; the call counts its own outcome there.</summary>
+    public PoolCounters? Counters { get; set; }
+
+    /// <summary>The pool's queue bound, when this call took one of its slots and has not given it back yet.</summary>
+    public SemaphoreSlim? QueueSlot { get; set; }
+
+    /// <summary>When the call completed (<see cref="Environment.TickCount64"/>); meaningful once <see cref="IsCompleted"/>.</summary>
+    public long CompletedAt => Volatile.Read(ref _completedAt);
 
     /// <summary>
     /// Copies the encoded call frame to <paramref name="destination"/>; false when the call already completed (it was
@@ -114,6 +128,15 @@ internal abstract class PendingCall
         }
 
         SetException(exception);
+        if (Counters is { } counters)
+        {
+            Interlocked.Increment(ref counters.Failed);
+            if (exception is CallTimeoutException)
+            {
+                Interlocked.Increment(ref counters.TimedOut);
+            }
+        }
+
         return true;
     }
 
@@ -125,6 +148,11 @@ internal abstract class PendingCall
         }
 
         SetCanceled(cancellationToken);
+        if (Counters is { } counters)
+        {
+            Interlocked.Increment(ref counters.Canceled);
+        }
+
         return true;
     }
 
@@ -135,6 +163,9 @@ internal abstract class PendingCall
             return false;
         }
 
+        Volatile.Write(ref _completedAt, Environment.TickCount64);
+        ReleaseQueueSlot();
+
         // The registration is disposed without waiting: this may run inside the cancellation callback itself.
         _registration.Unregister();
         lock (_frameLock)
@@ -144,6 +175,24 @@ internal abstract class PendingCall
         }
 
         return true;
+    }
+
+    /// <summary>Gives the call's queue slot back, once: when a worker takes the call, or when it completes first.</summary>
+    public void ReleaseQueueSlot()
+    {
+        if (QueueSlot is not null && Interlocked.Exchange(ref _queueSlotReleased, 1) == 0)
+        {
+            QueueSlot.Release();
+        }
+    }
+
+    /// <summary>Counts a successful completion; called by the subclasses once they set the result.</summary>
+    protected void CountSuccess()
+    {
+        if (Counters is { } counters)
+        {
+            Interlocked.Increment(ref counters.Succeeded);
+        }
     }
 
     protected abstract void SetResultFrom(in ReadOnlySequence<byte> body);
@@ -173,6 +222,7 @@ internal sealed class PendingCall<TResult> : PendingCall
         if (TryMarkCompleted())
         {
             _completion.SetResult(result!);
+            CountSuccess();
         }
     }
 
@@ -198,6 +248,7 @@ internal sealed class PendingVoidCall : PendingCall
         if (TryMarkCompleted())
         {
             _completion.SetResult();
+            CountSuccess();
         }
     }
 

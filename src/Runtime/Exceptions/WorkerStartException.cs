@@ -11,4 +11,10 @@ public sealed class WorkerStartException : OffloadException
 
     /// <summary>The last lines the worker wrote to its standard error, if it wrote any.</summary>
     public IReadOnlyList<string> StandardErrorTail { get; init; } = [];
+
+    /// <summary>
+    /// A start that will fail the same way every time (a <c>[WorkerInitializer]</c> threw): the pool faults at once
+    /// instead of retrying.
+    /// </summary>
+    internal bool IsPermanent { get; init; }
 }

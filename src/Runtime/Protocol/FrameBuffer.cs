@@ -66,6 +66,38 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
         return buffer;
     }
 
+    /// <summary>A frame of exactly these bytes, header included, unchecked: for tests that play a broken peer.</summary>
+    public static FrameBuffer CreateRaw(ReadOnlySpan<byte> bytes)
+    {
+        var buffer = new FrameBuffer(bytes.Length);
+        buffer._written = 0;
+        buffer.Write(bytes);
+        return buffer;
+    }
+
+    /// <summary>
+    /// An unsealed frame whose body is <paramref name="exception"/> as a <see cref="RemoteError"/>, cut down until the
+    /// frame fits in <paramref name="maxFrameBytes"/>: a huge message, or thousands of inner exceptions, must still
+    /// travel as an error, not be mistaken for a peer that broke the protocol.
+    /// </summary>
+    public static FrameBuffer CreateError(Exception exception, int maxFrameBytes)
+    {
+        var error = RemoteError.FromException(exception);
+        var budget = 1 << 20;
+        while (true)
+        {
+            var buffer = CreateMessage(error);
+            if (buffer.Length <= maxFrameBytes || budget < 64)
+            {
+                return buffer;
+            }
+
+            buffer.Dispose();
+            budget = Math.Min(budget, maxFrameBytes / 8) / 2;
+            error = error.Truncate(budget);
+        }
+    }
+
     /// <summary>Fills in the header for the body written so far.</summary>
     public void Seal(FrameKind kind, long callId, byte flags = 0) =>
         new FrameHeader(kind, flags, callId, BodyLength).Write(_array);

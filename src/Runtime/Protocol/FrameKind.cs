@@ -50,4 +50,10 @@ public enum FrameKind : byte
 
     /// <summary>Worker → parent: a structured log record (reserved).</summary>
     Log = 70,
+
+    /// <summary>
+    /// Worker → parent: the worker asks to be replaced (its memory is over the pool's limit, or a call ran out of
+    /// memory); body is the MemoryPack-encoded reason. It still answers what it was sent; the parent sends it no more.
+    /// </summary>
+    Retire = 71,
 }

@@ -39,6 +39,9 @@ internal sealed class Worker : IFrameHandler
     private int _terminating;
     private bool _refusing;
     private long _callsCompleted;
+    private long _headSince;
+    private long _killedForCallId = -1;
+    private string? _recycleReason;
 
     private Worker(WorkerPool pool, int id, int slot, Process process, WorkerPoolOptions options)
     {
@@ -59,8 +62,17 @@ internal sealed class Worker : IFrameHandler
     /// <summary>Calls assigned to this worker and not yet answered; maintained by the pool under its lock.</summary>
     public int Outstanding { get; set; }
 
+    /// <summary>Calls ever assigned to this worker; maintained by the pool under its lock (for <see cref="WorkerPoolOptions.MaxCallsPerWorker"/>).</summary>
+    public int CallsAssigned { get; set; }
+
+    /// <summary>True once the pool retired this worker: it gets no more calls, finishes the ones it has, then stops.</summary>
+    public bool IsRetiring { get; set; }
+
+    /// <summary>Why the pool killed this worker on purpose (a timeout, an ignored cancellation); null if it did not.</summary>
+    public string? RecycleReason => Volatile.Read(ref _recycleReason);
+
     /// <summary>True while the worker takes calls: connected, not stopping, and its channel still accepts frames.</summary>
-    public bool IsReady => Volatile.Read(ref _state) == StateReady && !Volatile.Read(ref _refusing);
+    public bool IsReady => Volatile.Read(ref _state) == StateReady && !Volatile.Read(ref _refusing) && RecycleReason is null;
 
     /// <summary>Completes when the worker has connected, said a valid hello and warmed up; faults if it dies first.</summary>
     public Task Connected => _connected.Task;
@@ -154,6 +166,11 @@ internal sealed class Worker : IFrameHandler
                 return false;
             }
 
+            if (_inFlight.Count == 0)
+            {
+                _headSince = Environment.TickCount64;
+            }
+
             _inFlight.Add(call.CallId, call);
             call.Worker = this;
             call.IsWritten = false;
@@ -206,10 +223,16 @@ internal sealed class Worker : IFrameHandler
             case FrameKind.Result:
             case FrameKind.Error:
             case FrameKind.Canceled:
+                if (header.CallId == WarmupPingId && header.Kind == FrameKind.Error && !_connected.Task.IsCompleted)
+                {
+                    FailWarmup(body);
+                    break;
+                }
+
                 PendingCall? call;
                 lock (_lock)
                 {
-                    if (!_inFlight.Remove(header.CallId, out call))
+                    if (!RemoveInFlightLocked(header.CallId, out call))
                     {
                         throw new OffloadProtocolException($"Worker {Id} answered call {header.CallId}, which it was not running.");
                     }
@@ -235,6 +258,19 @@ internal sealed class Worker : IFrameHandler
             case FrameKind.Pong when header.CallId == WarmupPingId:
                 _connected.TrySetResult();
                 break;
+            case FrameKind.Retire:
+                string reason;
+                try
+                {
+                    reason = MemoryPackSerializer.Deserialize<string>(body) ?? "no reason given";
+                }
+                catch (Exception ex)
+                {
+                    throw new OffloadProtocolException($"Worker {Id} sent an unreadable retire request.", ex);
+                }
+
+                _pool.OnRetireRequested(this, reason);
+                break;
             case FrameKind.Pong:
             case FrameKind.Progress:
             case FrameKind.StreamItem:
@@ -252,13 +288,73 @@ internal sealed class Worker : IFrameHandler
         bool removed;
         lock (_lock)
         {
-            removed = _inFlight.Remove(call.CallId);
+            removed = RemoveInFlightLocked(call.CallId, out _);
         }
 
         if (removed)
         {
             _pool.OnCallFinished(this);
         }
+    }
+
+    /// <summary>
+    /// Enforces the head call's limits; called by the pool's supervisor a few times a second. The head of the in-flight
+    /// list is the call the worker is running (it runs them in order), and has been since <see cref="_headSince"/>.
+    /// A head call past its timeout, or canceled and still running after the grace period, gets the worker killed:
+    /// nothing else stops code that does not return. The call's outcome is settled once the worker is dead (see
+    /// <see cref="Terminate"/>), so that a retried call never runs twice at the same time.
+    /// </summary>
+    public void CheckDeadlines(long now)
+    {
+        string? reason = null;
+        lock (_lock)
+        {
+            if (_state != StateReady || _recycleReason is not null || _inFlight.Count == 0)
+            {
+                return;
+            }
+
+            var head = _inFlight.GetAt(0).Value;
+            if (head.IsCompleted)
+            {
+                var since = Math.Max(head.CompletedAt, _headSince);
+                if (now - since > (long)_options.CancellationGracePeriod.TotalMilliseconds)
+                {
+                    reason = $"it kept running {head.Method.DisplayName} for {_options.CancellationGracePeriod.TotalSeconds:0.###} s after the call was canceled";
+                }
+            }
+            else if ((head.Method.Timeout ?? _options.CallTimeout) is { } timeout && now - _headSince > (long)timeout.TotalMilliseconds)
+            {
+                _killedForCallId = head.CallId;
+                reason = $"{head.Method.DisplayName} ran past its timeout of {timeout.TotalSeconds:0.###} s";
+            }
+
+            if (reason is not null)
+            {
+                _recycleReason = reason;
+            }
+        }
+
+        if (reason is not null)
+        {
+            Kill();
+        }
+    }
+
+    /// <summary>Kills the worker as part of shutting the pool down: its running call fails as the pool's, not as a crash.</summary>
+    public void KillForShutdown()
+    {
+        lock (_lock)
+        {
+            if (_state == StateDead)
+            {
+                return;
+            }
+
+            _state = StateStopping;
+        }
+
+        Kill();
     }
 
     /// <summary>Asks the worker to finish and exit; kills it if it has not exited within the shutdown timeout.</summary>
@@ -395,6 +491,16 @@ internal sealed class Worker : IFrameHandler
 
         _channel?.Close();
 
+        // The pool killed this worker because its head call ran past its timeout: that call's outcome is the timeout
+        // (or a retry), and the calls behind it had not started.
+        if (calls.Count > 0 && calls[0].CallId == Volatile.Read(ref _killedForCallId))
+        {
+            var timedOut = calls[0];
+            _pool.OnWorkerLost(this, calls.GetRange(1, calls.Count - 1), reason, expected);
+            _ = FinishTerminationAsync(timedOut, reason, expected, timedOut: true);
+            return;
+        }
+
         // The worker ran its calls one at a time in the order they were written, so the oldest unanswered call was the
         // one running. A call whose frame was never flushed to the socket cannot have run: it goes to another worker
         // with the rest. That holds only once per call: the flag is set just after the flush returns, and a call that
@@ -414,10 +520,10 @@ internal sealed class Worker : IFrameHandler
         }
 
         _pool.OnWorkerLost(this, running is null ? calls : calls.GetRange(1, calls.Count - 1), reason, expected);
-        _ = FinishTerminationAsync(running, reason, expected);
+        _ = FinishTerminationAsync(running, reason, expected, timedOut: false);
     }
 
-    private async Task FinishTerminationAsync(PendingCall? running, string reason, bool expected)
+    private async Task FinishTerminationAsync(PendingCall? running, string reason, bool expected, bool timedOut)
     {
         try
         {
@@ -446,17 +552,34 @@ internal sealed class Worker : IFrameHandler
                 _ = _connected.Task.Exception;
             }
 
-            if (running is not null && !expected)
+            if (running is not null && timedOut)
             {
-                running.TryFail(new WorkerCrashedException(
-                    $"Worker {Id} (pid {ProcessId}) died while running {running.Method.DisplayName}: {reason}, {DescribeExit(exitCode, signal)}.{FormatTail(stderr)}")
+                var timeout = running.Method.Timeout ?? _options.CallTimeout ?? TimeSpan.Zero;
+                if (!_pool.TryRetry(running))
                 {
-                    MethodName = running.Method.DisplayName,
-                    WorkerId = Id,
-                    ExitCode = exitCode,
-                    Signal = signal,
-                    StandardErrorTail = stderr,
-                });
+                    running.TryFail(new CallTimeoutException(
+                        $"{running.Method.DisplayName} did not finish within its timeout of {timeout.TotalSeconds:0.###} s; worker {Id} (pid {ProcessId}) was killed and replaced.")
+                    {
+                        MethodName = running.Method.DisplayName,
+                        WorkerId = Id,
+                        Timeout = timeout,
+                    });
+                }
+            }
+            else if (running is not null && !expected)
+            {
+                if (running.IsCompleted || !_pool.TryRetry(running))
+                {
+                    running.TryFail(new WorkerCrashedException(
+                        $"Worker {Id} (pid {ProcessId}) died while running {running.Method.DisplayName}: {reason}, {DescribeExit(exitCode, signal)}.{FormatTail(stderr)}")
+                    {
+                        MethodName = running.Method.DisplayName,
+                        WorkerId = Id,
+                        ExitCode = exitCode,
+                        Signal = signal,
+                        StandardErrorTail = stderr,
+                    });
+                }
             }
             else
             {
@@ -481,6 +604,45 @@ internal sealed class Worker : IFrameHandler
             _process.Dispose();
             _terminated.TrySetResult();
         }
+    }
+
+    /// <summary>Removes an answered call; if it was the head, the next call starts running now.</summary>
+    private bool RemoveInFlightLocked(long callId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PendingCall? call)
+    {
+        var wasHead = _inFlight.Count > 0 && _inFlight.GetAt(0).Key == callId;
+        if (!_inFlight.Remove(callId, out call))
+        {
+            return false;
+        }
+
+        if (wasHead)
+        {
+            _headSince = Environment.TickCount64;
+        }
+
+        return true;
+    }
+
+    /// <summary>A <c>[WorkerInitializer]</c> threw while the worker warmed up: it will never serve, and retrying will not help.</summary>
+    private void FailWarmup(in ReadOnlySequence<byte> body)
+    {
+        RemoteError error;
+        try
+        {
+            error = MemoryPackSerializer.Deserialize<RemoteError>(body) ?? new RemoteError { TypeName = "Unknown", Message = "(empty error)" };
+        }
+        catch (Exception ex)
+        {
+            throw new OffloadProtocolException($"Worker {Id} sent an unreadable error while warming up.", ex);
+        }
+
+        var remote = new RemoteInvocationException("[WorkerInitializer]", Id, error);
+        _connected.TrySetException(new WorkerStartException($"A [WorkerInitializer] method threw in worker {Id}: {error.TypeName}: {error.Message}", remote)
+        {
+            WorkerId = Id,
+            IsPermanent = true,
+        });
+        _ = _connected.Task.Exception;
     }
 
     private static string DescribeExit(int? exitCode, int? signal) => exitCode switch
@@ -524,6 +686,11 @@ internal sealed class Worker : IFrameHandler
                 }
 
                 error ??= new RemoteError { TypeName = "Unknown", Message = "(empty error)" };
+                if (call.Method.RetryOnException && _pool.TryRetry(call))
+                {
+                    break;
+                }
+
                 call.TryFail(error.TypeName == typeof(PayloadTooLargeException).FullName
                     ? new PayloadTooLargeException($"The result of {call.Method.DisplayName}: {error.Message}") { MethodName = call.Method.DisplayName, WorkerId = Id, MaxFrameBytes = _options.MaxFrameBytes }
                     : new RemoteInvocationException(call.Method.DisplayName, Id, error));

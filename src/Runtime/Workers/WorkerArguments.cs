@@ -3,12 +3,13 @@ using System.Globalization;
 namespace Offload.Workers;
 
 /// <summary>The worker host's command line: what the launcher writes and the host parses.</summary>
-internal sealed record WorkerArguments(string Endpoint, int WorkerId, int MaxFrameBytes)
+internal sealed record WorkerArguments(string Endpoint, int WorkerId, int MaxFrameBytes, long? MemoryLimitBytes = null)
 {
     public const string Marker = "--offload-worker";
     public const string EndpointOption = "--endpoint";
     public const string WorkerIdOption = "--worker-id";
     public const string MaxFrameOption = "--max-frame-bytes";
+    public const string MemoryLimitOption = "--memory-limit-bytes";
 
     public static WorkerArguments? TryParse(string[] args)
     {
@@ -20,6 +21,7 @@ internal sealed record WorkerArguments(string Endpoint, int WorkerId, int MaxFra
         string? endpoint = null;
         int? workerId = null;
         int? maxFrame = null;
+        long? memoryLimit = null;
         for (var i = 1; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -33,9 +35,12 @@ internal sealed record WorkerArguments(string Endpoint, int WorkerId, int MaxFra
                 case MaxFrameOption:
                     maxFrame = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
                     break;
+                case MemoryLimitOption:
+                    memoryLimit = long.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
             }
         }
 
-        return endpoint is null || workerId is null || maxFrame is null ? null : new WorkerArguments(endpoint, workerId.Value, maxFrame.Value);
+        return endpoint is null || workerId is null || maxFrame is null ? null : new WorkerArguments(endpoint, workerId.Value, maxFrame.Value, memoryLimit);
     }
 }

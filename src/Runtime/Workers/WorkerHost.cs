@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using Offload.Protocol;
 using Offload.Transport;
@@ -12,6 +13,9 @@ namespace Offload.Workers;
 /// </summary>
 internal static class WorkerHost
 {
+    /// <summary>Kept referenced for the life of the worker: disposing it would restore the default SIGINT action.</summary>
+    internal static PosixSignalRegistration? InterruptRegistration { get; private set; }
+
     public static async Task<int> RunAsync(string[] args)
     {
         var arguments = WorkerArguments.TryParse(args);
@@ -33,6 +37,10 @@ internal static class WorkerHost
             await Console.Error.WriteLineAsync($"Offload worker {arguments.WorkerId}: no valid secret on standard input.").ConfigureAwait(false);
             return 3;
         }
+
+        // Ctrl-C in a terminal signals the whole foreground process group, workers included. The parent decides what
+        // happens to its workers (it kills them as it exits); a worker that died on its own would only look like a crash.
+        InterruptRegistration = PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true);
 
         // Standard input now only tells us that the parent is alive: user code must not read (and so eat) it.
         Console.SetIn(TextReader.Null);

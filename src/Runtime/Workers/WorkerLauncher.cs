@@ -75,12 +75,24 @@ internal sealed class WorkerLauncher
         info.ArgumentList.Add(workerId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         info.ArgumentList.Add(WorkerArguments.MaxFrameOption);
         info.ArgumentList.Add(options.MaxFrameBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (options.WorkerMemoryLimitBytes is { } memoryLimit)
+        {
+            info.ArgumentList.Add(WorkerArguments.MemoryLimitOption);
+            info.ArgumentList.Add(memoryLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
 
         // Workers run one call at a time: the non-concurrent workstation GC needs no background GC thread and keeps
         // an idle worker small. Anything the user sets wins.
         info.Environment.TryAdd("DOTNET_gcServer", "0");
         info.Environment.TryAdd("DOTNET_gcConcurrent", "0");
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        if (options.WorkerHeapHardLimitBytes is { } heapLimit)
+        {
+            // The runtime reads it as hexadecimal. A hard limit makes running out of memory an exception in the call
+            // that asked for too much, instead of the kernel's OOM killer picking a process, maybe not the worker.
+            info.Environment["DOTNET_GCHeapHardLimit"] = "0x" + heapLimit.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         foreach (var (key, value) in options.EnvironmentVariables)
         {
             info.Environment[key] = value;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using MemoryPack;
@@ -11,20 +12,48 @@ using Offload.Transport;
 namespace Offload.Workers;
 
 /// <summary>
-/// The worker's side of a channel: the read loop queues calls, and one executor runs them strictly one at a time in
+/// The worker's side of a channel: the read loop queues work, and one executor runs it strictly one item at a time in
 /// arrival order. Running one call at a time is what makes a worker a safe home for non-thread-safe code, and it is
 /// what lets the parent know, if the worker dies, that the oldest unanswered call was the one running.
 /// </summary>
+/// <remarks>
+/// Initializers and the answer to a ping go through the same queue as calls, so a pong proves that everything sent
+/// before it, the assemblies' <c>[WorkerInitializer]</c> methods included, has run.
+/// </remarks>
 internal sealed class WorkerSession : IFrameHandler
 {
+    private static WorkerSession? current;
+
     private readonly WorkerArguments _arguments;
+    private readonly Action<string> _onFatal;
     private readonly DispatcherRegistry _registry = new();
-    private readonly Channel<QueuedCall> _calls = Channel.CreateUnbounded<QueuedCall>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<long, CancellationTokenSource> _cancellations = new();
     private FrameChannel? _channel;
+    private Exception? _initializerFailure;
     private int _shuttingDown;
+    private bool _retireSent;
 
-    public WorkerSession(WorkerArguments arguments) => _arguments = arguments;
+    /// <param name="arguments">The worker's command line.</param>
+    /// <param name="onFatal">
+    /// What to do when the session cannot go on (the channel broke, the executor failed): by default, say why on
+    /// standard error and kill this process, since user code may never return and the parent replaces the worker.
+    /// </param>
+    public WorkerSession(WorkerArguments arguments, Action<string>? onFatal = null)
+    {
+        _arguments = arguments;
+        _onFatal = onFatal ?? DieNow;
+    }
+
+    private enum WorkKind
+    {
+        Call,
+        Initialize,
+        Pong,
+    }
+
+    /// <summary>The session of this worker process; lets tests play a worker that breaks the protocol.</summary>
+    internal static WorkerSession? Current => Volatile.Read(ref current);
 
     /// <summary>True once the pool asked this worker to finish and exit.</summary>
     public bool IsShuttingDownGracefully => Volatile.Read(ref _shuttingDown) != 0;
@@ -33,6 +62,7 @@ internal sealed class WorkerSession : IFrameHandler
     {
         await using var channel = new FrameChannel(socket, _arguments.MaxFrameBytes);
         _channel = channel;
+        Volatile.Write(ref current, this);
         var executor = Task.Run(ExecuteAsync);
         try
         {
@@ -40,14 +70,17 @@ internal sealed class WorkerSession : IFrameHandler
         }
         catch (Exception ex)
         {
-            await Console.Error.WriteLineAsync($"Offload worker {_arguments.WorkerId}: channel failed: {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
-            WorkerHost.ExitNow();
+            _onFatal($"channel failed: {ex.GetType().Name}: {ex.Message}");
+            _work.Writer.TryComplete();
+            return 1;
         }
 
         if (!IsShuttingDownGracefully)
         {
             // The parent closed the channel without asking us to finish: it is gone, and so are we.
-            WorkerHost.ExitNow();
+            _onFatal("the pool closed the channel");
+            _work.Writer.TryComplete();
+            return 1;
         }
 
         await executor.ConfigureAwait(false);
@@ -62,8 +95,13 @@ internal sealed class WorkerSession : IFrameHandler
                 EnqueueCall(header.CallId, body);
                 break;
             case FrameKind.LoadAssembly:
-                _registry.Load(MemoryPackSerializer.Deserialize<LoadAssemblyMessage>(body)
-                    ?? throw new OffloadProtocolException("Empty LoadAssembly frame."));
+                var load = Decode<LoadAssemblyMessage>(body, "LoadAssembly");
+                var dispatchers = _registry.Load(load);
+                if (dispatchers.Count > 0)
+                {
+                    Enqueue(new WorkItem(WorkKind.Initialize, header.CallId) { Dispatchers = dispatchers });
+                }
+
                 break;
             case FrameKind.Cancel:
                 if (_cancellations.TryGetValue(header.CallId, out var cancellation))
@@ -90,10 +128,10 @@ internal sealed class WorkerSession : IFrameHandler
                 break;
             case FrameKind.Shutdown:
                 Volatile.Write(ref _shuttingDown, 1);
-                _calls.Writer.TryComplete();
+                _work.Writer.TryComplete();
                 break;
             case FrameKind.Ping:
-                Send(FrameBuffer.CreateEmpty(FrameKind.Pong, header.CallId));
+                Enqueue(new WorkItem(WorkKind.Pong, header.CallId));
                 break;
             case FrameKind.Pong:
                 break;
@@ -107,11 +145,57 @@ internal sealed class WorkerSession : IFrameHandler
         // Workers never queue PendingCall objects.
     }
 
+    /// <summary>Sends bytes as they are, unchecked: for tests that play a worker breaking the protocol.</summary>
+    internal void SendRaw(ReadOnlySpan<byte> bytes) => Send(FrameBuffer.CreateRaw(bytes));
+
+    private static T Decode<T>(in ReadOnlySequence<byte> body, string what)
+    {
+        try
+        {
+            return MemoryPackSerializer.Deserialize<T>(body) ?? throw new OffloadProtocolException($"Empty {what} frame.");
+        }
+        catch (Exception ex) when (ex is not OffloadProtocolException)
+        {
+            throw new OffloadProtocolException($"Unreadable {what} frame: {ex.Message}", ex);
+        }
+    }
+
+    private void DieNow(string reason)
+    {
+        try
+        {
+            Console.Error.WriteLine($"Offload worker {_arguments.WorkerId}: {reason}");
+        }
+        finally
+        {
+            WorkerHost.ExitNow();
+        }
+    }
+
+    private void Enqueue(WorkItem item)
+    {
+        if (!_work.Writer.TryWrite(item))
+        {
+            item.Cancellation?.Dispose();
+            if (item.Arguments is { } arguments)
+            {
+                ArrayPool<byte>.Shared.Return(arguments);
+            }
+
+            throw new OffloadProtocolException($"A {item.Kind} arrived after shutdown.");
+        }
+    }
+
     private void EnqueueCall(long callId, in ReadOnlySequence<byte> body)
     {
         if (body.Length < ProtocolConstants.MethodIdSize)
         {
             throw new OffloadProtocolException("Call frame too short for its method id.");
+        }
+
+        if (_cancellations.ContainsKey(callId))
+        {
+            throw new OffloadProtocolException($"Call id {callId} is already in use.");
         }
 
         Span<byte> id = stackalloc byte[ProtocolConstants.MethodIdSize];
@@ -126,68 +210,144 @@ internal sealed class WorkerSession : IFrameHandler
         var cancellation = new CancellationTokenSource();
         _cancellations[callId] = cancellation;
         var invocation = new Invocation(callId, methodId, arguments, argumentsLength, Send, _arguments.MaxFrameBytes, cancellation.Token);
-        if (!_calls.Writer.TryWrite(new QueuedCall(invocation, arguments, cancellation)))
-        {
-            throw new OffloadProtocolException("A call arrived after shutdown.");
-        }
+        Enqueue(new WorkItem(WorkKind.Call, callId) { Invocation = invocation, Arguments = arguments, Cancellation = cancellation });
     }
 
     private async Task ExecuteAsync()
     {
         try
         {
-            await ExecuteCallsAsync().ConfigureAwait(false);
+            await foreach (var item in _work.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                switch (item.Kind)
+                {
+                    case WorkKind.Call:
+                        await ExecuteCallAsync(item).ConfigureAwait(false);
+                        break;
+                    case WorkKind.Initialize:
+                        await InitializeAsync(item.Dispatchers!).ConfigureAwait(false);
+                        break;
+                    case WorkKind.Pong:
+                        AnswerPing(item.CallId);
+                        break;
+                }
+            }
+
+            // Graceful shutdown: everything queued has been answered; let the writer drain and close our side.
+            _channel?.CompleteWrites();
         }
         catch (Exception ex)
         {
             // Nothing should get here; if something does, a worker that silently stops answering would hang every
             // call sent to it. Dying instead makes the pool report the running call and replace this worker.
-            await Console.Error.WriteLineAsync($"Offload worker {_arguments.WorkerId}: executor failed: {ex}").ConfigureAwait(false);
-            WorkerHost.ExitNow();
+            _onFatal($"executor failed: {ex}");
         }
     }
 
-    private async Task ExecuteCallsAsync()
+    private async Task ExecuteCallAsync(WorkItem item)
     {
-        await foreach (var call in _calls.Reader.ReadAllAsync().ConfigureAwait(false))
+        var invocation = item.Invocation!;
+        var cancellation = item.Cancellation!;
+        try
         {
-            var invocation = call.Invocation;
-            try
-            {
-                if (call.Cancellation.IsCancellationRequested)
-                {
-                    invocation.Canceled();
-                    continue;
-                }
-
-                await _registry.Find(invocation.MethodId).InvokeAsync(invocation).ConfigureAwait(false);
-                if (!invocation.Answered)
-                {
-                    invocation.Fail(new InvalidOperationException("The generated invoker returned without an answer."));
-                }
-            }
-            catch (OperationCanceledException) when (call.Cancellation.IsCancellationRequested && !invocation.Answered)
+            if (cancellation.IsCancellationRequested)
             {
                 invocation.Canceled();
+                return;
             }
-            catch (Exception ex) when (!invocation.Answered)
+
+            await _registry.Find(invocation.MethodId).InvokeAsync(invocation).ConfigureAwait(false);
+            if (!invocation.Answered)
             {
-                invocation.Fail(ex);
+                invocation.Fail(new InvalidOperationException("The generated invoker returned without an answer."));
+            }
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested && !invocation.Answered)
+        {
+            invocation.Canceled();
+        }
+        catch (Exception ex) when (!invocation.Answered)
+        {
+            invocation.Fail(ex);
+            if (ex is OutOfMemoryException or InsufficientExecutionStackException)
+            {
+                // The call got its exception, but a worker that ran out of memory or stack may be left in a bad state.
+                Retire($"a call failed with {ex.GetType().Name}");
+            }
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync($"Offload worker {_arguments.WorkerId}: exception after the call was answered: {ex}").ConfigureAwait(false);
+        }
+        finally
+        {
+            _cancellations.TryRemove(invocation.CallId, out _);
+            cancellation.Dispose();
+            ArrayPool<byte>.Shared.Return(item.Arguments!);
+        }
+
+        CheckMemory();
+    }
+
+    /// <summary>Runs newly loaded assemblies' initializers; a failure is kept for the calls and the pong to report.</summary>
+    private async Task InitializeAsync(IReadOnlyList<IOffloadDispatcher> dispatchers)
+    {
+        foreach (var dispatcher in dispatchers)
+        {
+            try
+            {
+                await dispatcher.InitializeAsync().ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                await Console.Error.WriteLineAsync($"Offload worker {_arguments.WorkerId}: exception after the call was answered: {ex}").ConfigureAwait(false);
-            }
-            finally
-            {
-                _cancellations.TryRemove(invocation.CallId, out _);
-                call.Cancellation.Dispose();
-                ArrayPool<byte>.Shared.Return(call.Arguments);
+                _registry.MarkInitializerFailed(dispatcher, ex);
+                _initializerFailure ??= ex;
             }
         }
+    }
 
-        // Graceful shutdown: everything queued has been answered; let the writer drain and close our side.
-        _channel?.CompleteWrites();
+    /// <summary>
+    /// Answers a ping after everything queued before it ran. While an initializer has failed, the answer is that
+    /// error instead: the pool then knows this worker cannot serve, and why.
+    /// </summary>
+    private void AnswerPing(long pingId)
+    {
+        if (_initializerFailure is { } failure)
+        {
+            var error = FrameBuffer.CreateError(failure, _arguments.MaxFrameBytes);
+            error.Seal(FrameKind.Error, pingId);
+            Send(error);
+            return;
+        }
+
+        Send(FrameBuffer.CreateEmpty(FrameKind.Pong, pingId));
+    }
+
+    private void CheckMemory()
+    {
+        if (_arguments.MemoryLimitBytes is not { } limit || _retireSent)
+        {
+            return;
+        }
+
+        var workingSet = Environment.WorkingSet;
+        if (workingSet > limit)
+        {
+            Retire(string.Create(CultureInfo.InvariantCulture, $"its working set is {workingSet / (1024 * 1024)} MiB, over the limit of {limit / (1024 * 1024)} MiB"));
+        }
+    }
+
+    private void Retire(string reason)
+    {
+        if (_retireSent)
+        {
+            return;
+        }
+
+        _retireSent = true;
+        var frame = FrameBuffer.CreateMessage(reason);
+        frame.Seal(FrameKind.Retire, 0);
+        Send(frame);
     }
 
     private void Send(FrameBuffer frame)
@@ -198,5 +358,14 @@ internal sealed class WorkerSession : IFrameHandler
         }
     }
 
-    private readonly record struct QueuedCall(Invocation Invocation, byte[] Arguments, CancellationTokenSource Cancellation);
+    private readonly record struct WorkItem(WorkKind Kind, long CallId)
+    {
+        public Invocation? Invocation { get; init; }
+
+        public byte[]? Arguments { get; init; }
+
+        public CancellationTokenSource? Cancellation { get; init; }
+
+        public IReadOnlyList<IOffloadDispatcher>? Dispatchers { get; init; }
+    }
 }
