@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Offload.Runtime.Tests;
+
+/// <summary>Calls under load while workers are killed at random.</summary>
+public sealed class WorkerPoolChaosTests
+{
+    [Fact]
+    public async Task Under_random_kills_only_calls_running_in_a_killed_worker_fail_and_none_hangs()
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 4, Prefetch = 2, WorkerOutput = _ => { } });
+        await pool.StartAsync();
+
+        var calls = Enumerable.Range(0, 1_000).Select(i => FaultWorkloads.SquareAsync(pool, i, 3)).ToArray();
+        var killed = await KillRandomWorkersUntilAsync(pool, Task.WhenAll(calls));
+
+        var failures = new List<WorkerCrashedException>();
+        for (var i = 0; i < calls.Length; i++)
+        {
+            var call = calls[i];
+            Assert.True(call.IsCompleted, $"call {i} hangs");
+            if (call.IsCompletedSuccessfully)
+            {
+                Assert.Equal((long)i * i, await call);
+            }
+            else
+            {
+                failures.Add(Assert.IsType<WorkerCrashedException>(call.Exception!.InnerException));
+            }
+        }
+
+        // A kill costs at most the one call its worker was running, and every failure names a worker that was killed.
+        Assert.NotEmpty(killed);
+        Assert.True(failures.Count <= killed.Count, $"{failures.Count} failures for {killed.Count} kills");
+        Assert.All(failures, f => Assert.Contains(f.WorkerId!.Value, killed));
+        Assert.Equal(failures.Count, failures.Select(f => f.WorkerId).Distinct().Count());
+        Assert.All(failures, f => Assert.Equal(9, f.Signal));
+        Assert.Equal(1_000 - failures.Count, pool.Statistics.CallsSucceeded);
+    }
+
+    /// <summary>Kills a random busy worker every 100 ms until <paramref name="done"/> completes; returns the killed ids.</summary>
+    internal static async Task<HashSet<int>> KillRandomWorkersUntilAsync(WorkerPool pool, Task done)
+    {
+        var killed = new HashSet<int>();
+        var random = new Random(1234);
+        var deadline = Stopwatch.StartNew();
+        while (!done.IsCompleted)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(90), "the calls did not finish in 90 s");
+            await Task.WhenAny(done, Task.Delay(100));
+            var busy = pool.Workers.Where(w => w.CallsInFlight > 0).ToArray();
+            if (done.IsCompleted || busy.Length == 0)
+            {
+                continue;
+            }
+
+            var victim = busy[random.Next(busy.Length)];
+            try
+            {
+                Process.GetProcessById(victim.ProcessId).Kill();
+                killed.Add(victim.Id);
+            }
+            catch (ArgumentException)
+            {
+                // It exited on its own in the meantime.
+            }
+        }
+
+        try
+        {
+            await done;
+        }
+        catch
+        {
+            // The caller inspects each call.
+        }
+
+        return killed;
+    }
+}
