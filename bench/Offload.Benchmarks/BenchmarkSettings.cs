@@ -29,6 +29,12 @@ internal sealed record BenchmarkSettings
 
     public required int SocketRoundTrips { get; init; }
 
+    /// <summary>Calls per chaos run (one without retries, one with).</summary>
+    public required int ChaosCalls { get; init; }
+
+    /// <summary>CPU time each chaos call spins, so that kills land mid-call.</summary>
+    public required int ChaosSpinMicroseconds { get; init; }
+
     /// <summary>Longest a single section may take before the run is declared hung.</summary>
     public required TimeSpan SectionTimeout { get; init; }
 
@@ -46,6 +52,8 @@ internal sealed record BenchmarkSettings
         CpuRepetitions = 3,
         SocketWarmupRoundTrips = 1_000,
         SocketRoundTrips = 10_000,
+        ChaosCalls = 20_000,
+        ChaosSpinMicroseconds = 50,
         SectionTimeout = TimeSpan.FromSeconds(60),
     };
 
@@ -63,6 +71,8 @@ internal sealed record BenchmarkSettings
         CpuRepetitions = 5,
         SocketWarmupRoundTrips = 5_000,
         SocketRoundTrips = 50_000,
+        ChaosCalls = 100_000,
+        ChaosSpinMicroseconds = 20,
         SectionTimeout = TimeSpan.FromMinutes(5),
     };
 }

@@ -268,4 +268,7 @@ internal sealed class Measurements(BenchmarkSettings settings, ResultTable table
     }
 
     private WorkerPool Track(WorkerPool pool) => _current = pool;
+
+    /// <summary>Names the pool a section outside this class is using, for the hang report (null when done).</summary>
+    public void TrackExternal(WorkerPool? pool) => _current = pool;
 }

@@ -13,7 +13,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 var settings = BenchmarkSettings.Full;
 string? outputDirectory = null;
-string[] sections = ["baseline", "startup", "roundtrip", "throughput", "cpu"];
+string[] sections = ["baseline", "startup", "roundtrip", "throughput", "cpu", "chaos"];
 var selected = sections.ToHashSet();
 for (var i = 0; i < args.Length; i++)
 {
@@ -96,6 +96,11 @@ if (selected.Contains("throughput"))
 if (selected.Contains("cpu"))
 {
     await Section("CPU-bound speedup", measurements.CpuSpeedupAsync);
+}
+
+if (selected.Contains("chaos"))
+{
+    await Section("Chaos: a worker killed every 200 ms", () => Chaos.RunAsync(settings, table, measurements.TrackExternal));
 }
 
 if (socket is { } raw && roundTrip is { } offload)
