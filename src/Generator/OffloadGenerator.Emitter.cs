@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Offload.Generator.Emit;
 using Offload.Generator.Model;
@@ -103,7 +105,32 @@ public sealed partial class OffloadGenerator
         {
             writer.Line(GeneratedCode);
             writer.Line($"private static readonly global::Offload.Dispatch.MethodDescriptor {model.DescriptorFieldName} =");
-            writer.Line($"    new(typeof({model.ContainingTypeFullName}), {model.MethodIdLiteral}, \"{model.DisplayName}\");");
+            writer.Line($"    new(typeof({model.ContainingTypeFullName}), {model.MethodIdLiteral}, \"{model.DisplayName}\"){DescriptorSettings(model)};");
+        }
+
+        /// <summary>
+        /// The object initializer that carries the attribute's settings, or nothing when all are defaults: a method
+        /// without settings keeps the descriptor it always had, and the runtime's defaults stay in one place.
+        /// </summary>
+        private static string DescriptorSettings(MethodModel model)
+        {
+            var settings = new List<string>();
+            if (model.MaxRetries != 0)
+            {
+                settings.Add($"MaxRetries = {model.MaxRetries.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (model.RetryOnException)
+            {
+                settings.Add("RetryOnException = true");
+            }
+
+            if (model.TimeoutMilliseconds != 0)
+            {
+                settings.Add($"Timeout = global::System.TimeSpan.FromMilliseconds({model.TimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)})");
+            }
+
+            return settings.Count == 0 ? "" : " { " + string.Join(", ", settings) + " }";
         }
 
         private static void WriteCompanions(SourceWriter writer, MethodModel model)

@@ -67,6 +67,9 @@ public sealed partial class OffloadGenerator
 
             // The method's own CancellationToken is not a companion parameter, so its name is free for the companion's.
             var names = new HashSet<string>(parameters.Where(p => !p.IsCancellationToken).Select(p => p.Name.TrimStart('@')));
+
+            // The attribute allows one use per method, and the validator has already checked its settings.
+            var attribute = context.Attributes[0];
             return new MethodModel(
                 Namespace: containingType.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                 ContainingTypes: new EquatableArray<ContainingTypeModel>(containingTypes),
@@ -81,7 +84,10 @@ public sealed partial class OffloadGenerator
                 DisplayName: displayName,
                 HintName: hintName,
                 PoolParameterName: FreeName(names, "pool", "workerPool", "offloadPool"),
-                TokenParameterName: FreeName(names, "cancellationToken", "offloadCancellationToken", "callCancellationToken"));
+                TokenParameterName: FreeName(names, "cancellationToken", "offloadCancellationToken", "callCancellationToken"),
+                MaxRetries: TypeShapes.GetNamedArgument(attribute, TypeShapes.MaxRetriesName, 0),
+                RetryOnException: TypeShapes.GetNamedArgument(attribute, TypeShapes.RetryOnExceptionName, false),
+                TimeoutMilliseconds: TypeShapes.GetNamedArgument(attribute, TypeShapes.TimeoutMillisecondsName, 0));
         }
 
         private static string Keyword(INamedTypeSymbol type) => type switch

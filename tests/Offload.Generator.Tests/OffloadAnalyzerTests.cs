@@ -862,6 +862,116 @@ public sealed class OffloadAnalyzerTests
         Assert.Empty(await RunAsync(source));
     }
 
+    // ---------------------------------------------------------------- OFFLOAD0013: invalid settings
+
+    [Theory]
+    [InlineData("MaxRetries = -1", "MaxRetries = -1", "MaxRetries = -1", "between 0 and 100")]
+    [InlineData("MaxRetries = 101", "MaxRetries = 101", "MaxRetries = 101", "between 0 and 100")]
+    [InlineData("TimeoutMilliseconds = -1", "TimeoutMilliseconds = -1", "TimeoutMilliseconds = -1", "positive number of milliseconds")]
+    [InlineData("RetryOnException = true, MaxRetries = Limits.TooMany", "MaxRetries = Limits.TooMany", "MaxRetries = 500", "between 0 and 100")]
+    public async Task InvalidSetting_ReportsOffload0013AtTheArgument(string arguments, string location, string described, string why)
+    {
+        var source = Usings + $$"""
+            public static class Limits
+            {
+                public const int TooMany = 500;
+            }
+
+            public static partial class Calc
+            {
+                [RunInWorkerProcess({{arguments}})]
+                public static int Square(int x) => x * x;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0013", diagnostic.Id);
+        // The squiggle covers the argument as written; the message gives its value, constants resolved.
+        AssertAt(diagnostic, source, location);
+        Assert.Contains(described, diagnostic.GetMessage());
+        Assert.Contains("Calc.Square(int)", diagnostic.GetMessage());
+        Assert.Contains(why, diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task TwoInvalidSettings_ReportOffload0013ForEach()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess(TimeoutMilliseconds = -5, MaxRetries = -1)]
+                public static int Square(int x) => x * x;
+            }
+            """;
+
+        var diagnostics = await RunAsync(source);
+
+        Assert.Equal(["OFFLOAD0013", "OFFLOAD0013"], Ids(diagnostics));
+        AssertAt(diagnostics[0], source, "TimeoutMilliseconds = -5");
+        AssertAt(diagnostics[1], source, "MaxRetries = -1");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("MaxRetries = 0")]
+    [InlineData("MaxRetries = 100")]
+    [InlineData("TimeoutMilliseconds = 0")]
+    [InlineData("TimeoutMilliseconds = 1")]
+    [InlineData("TimeoutMilliseconds = int.MaxValue")]
+    [InlineData("MaxRetries = 3, RetryOnException = true, TimeoutMilliseconds = 2000")]
+    [InlineData("RetryOnException = false")]
+    public async Task ValidSettings_DoNotReportOffload0013(string arguments)
+    {
+        var source = Usings + $$"""
+            public static partial class Calc
+            {
+                [RunInWorkerProcess({{arguments}})]
+                public static int Square(int x) => x * x;
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0014: RetryOnException without retries
+
+    [Theory]
+    [InlineData("RetryOnException = true")]
+    [InlineData("MaxRetries = 0, RetryOnException = true")]
+    public async Task RetryOnExceptionWithoutRetries_ReportsOffload0014AsAWarning(string arguments)
+    {
+        var source = Usings + $$"""
+            public static partial class Calc
+            {
+                [RunInWorkerProcess({{arguments}})]
+                public static int Square(int x) => x * x;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0014", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        AssertAt(diagnostic, source, "RetryOnException = true");
+        Assert.Contains("Calc.Square(int)", diagnostic.GetMessage());
+        Assert.Contains("MaxRetries", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task RetryOnExceptionWithRetries_DoesNotReportOffload0014()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess(RetryOnException = true, MaxRetries = 1)]
+                public static int Square(int x) => x * x;
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
     // ---------------------------------------------------------------- everything together
 
     [Fact]
@@ -999,17 +1109,38 @@ public sealed class OffloadAnalyzerTests
     }
 
     [Fact]
+    public void IsValid_IgnoresWarningsButNotErrors()
+    {
+        var compilation = AnalyzerRunner.CreateCompilation(Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess(RetryOnException = true)]
+                public static int Warned(int x) => x;
+
+                [RunInWorkerProcess(MaxRetries = 101)]
+                public static int Invalid(int x) => x;
+            }
+            """);
+        var calc = compilation.GetTypeByMetadataName("Calc")!;
+
+        // OFFLOAD0014 is a warning: the method is still worth generating. OFFLOAD0013 is an error: it is not.
+        Assert.True(MethodValidator.IsValid((IMethodSymbol)Assert.Single(calc.GetMembers("Warned")), CancellationToken.None));
+        Assert.False(MethodValidator.IsValid((IMethodSymbol)Assert.Single(calc.GetMembers("Invalid")), CancellationToken.None));
+    }
+
+    [Fact]
     public void Descriptors_AreNumberedErrorsWithHelpLinks()
     {
         var descriptors = new OffloadAnalyzer().SupportedDiagnostics;
 
         Assert.Equal(
-            Enumerable.Range(1, 12).Select(i => $"OFFLOAD{i:0000}"),
+            Enumerable.Range(1, 14).Select(i => $"OFFLOAD{i:0000}"),
             descriptors.Select(descriptor => descriptor.Id));
         Assert.All(descriptors, descriptor =>
         {
             Assert.Equal("Offload", descriptor.Category);
-            Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity);
+            // OFFLOAD0014 describes a setting that does nothing; everything else stops the method from being generated.
+            Assert.Equal(descriptor.Id == "OFFLOAD0014" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, descriptor.DefaultSeverity);
             Assert.True(descriptor.IsEnabledByDefault);
             Assert.Equal(
                 "https://github.com/offload-dotnet/offload/blob/main/docs/diagnostics.md#" + descriptor.Id.ToLowerInvariant(),

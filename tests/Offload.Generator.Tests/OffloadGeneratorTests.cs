@@ -361,6 +361,46 @@ public sealed class OffloadGeneratorTests
     }
 
     [Fact]
+    public void AttributeSettings()
+    {
+        // Only settings that differ from the defaults reach the descriptor, so a method without any (or with
+        // defaults spelled out) keeps the plain descriptor. RetryOnException alone is only a warning (OFFLOAD0014),
+        // so that method is generated; MaxRetries = 101 is an error (OFFLOAD0013), so that one is not.
+        var output = GeneratorRunner.Run("""
+            using System.Threading.Tasks;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Network
+            {
+                private const int Attempts = 2;
+
+                [RunInWorkerProcess(MaxRetries = Attempts, RetryOnException = true, TimeoutMilliseconds = 500)]
+                public static Task<string> Fetch(string url) => Task.FromResult(url);
+
+                [RunInWorkerProcess(TimeoutMilliseconds = 60_000)]
+                public static int Slow(int seconds) => seconds;
+
+                [RunInWorkerProcess(RetryOnException = true)]
+                public static void Ping()
+                {
+                }
+
+                [RunInWorkerProcess(MaxRetries = 0, RetryOnException = false, TimeoutMilliseconds = 0)]
+                public static int Defaults(int value) => value;
+
+                [RunInWorkerProcess(MaxRetries = 101)]
+                public static int TooManyRetries(int value) => value;
+            }
+            """);
+
+        Assert.DoesNotContain("TooManyRetries", output.Text);
+        Assert.Contains("{ MaxRetries = 2, RetryOnException = true, Timeout = global::System.TimeSpan.FromMilliseconds(500) };", output.Text);
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
     public void OnlyInvalidMethods_ProduceNothing()
     {
         var output = GeneratorRunner.Run("""
@@ -520,6 +560,35 @@ public sealed class OffloadGeneratorTests
         // ...but its id and invoker did not, so the dispatcher stays as it was.
         GeneratorRunner.AssertStepCached(run, TrackingNames.DispatchEntries, "a parameter rename");
         GeneratorRunner.AssertStepCached(run, TrackingNames.Dispatcher, "a parameter rename");
+    }
+
+    [Fact]
+    public void ChangingAnAttributeSetting_RegeneratesTheMethodButNotTheDispatcher()
+    {
+        const string before = """
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Maths
+            {
+                [RunInWorkerProcess(MaxRetries = 2)]
+                public static int Twice(int value) => value * 2;
+            }
+            """;
+        var after = before.Replace("MaxRetries = 2", "MaxRetries = 3", StringComparison.Ordinal);
+
+        var run = GeneratorRunner.RunEdited(before, after);
+
+        // The setting lives in the method's model and its descriptor...
+        var model = Assert.Single(GeneratorRunner.StepValues<MethodModel>(run, TrackingNames.Methods));
+        Assert.Equal(3, model.MaxRetries);
+        Assert.Contains(IncrementalStepRunReason.Modified, GeneratorRunner.StepReasons(run, TrackingNames.Methods));
+        Assert.Contains(IncrementalStepRunReason.Modified, GeneratorRunner.SourceOutputReasons(run));
+        Assert.Contains("{ MaxRetries = 3 }", run.Results[0].GeneratedSources.Single(source => source.HintName == "Samples.Maths.Twice.g.cs").SourceText.ToString());
+        // ...not in the method's id, so the dispatcher stays as it was.
+        GeneratorRunner.AssertStepCached(run, TrackingNames.DispatchEntries, "a setting change");
+        GeneratorRunner.AssertStepCached(run, TrackingNames.Dispatcher, "a setting change");
     }
 
     [Fact]

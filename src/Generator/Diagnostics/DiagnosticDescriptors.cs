@@ -148,6 +148,28 @@ internal static class DiagnosticDescriptors
         description: "A companion takes the method's parameters without its CancellationToken, then a CancellationToken of its own. Overloads that differ only by a CancellationToken would therefore produce two identical companions.",
         helpLinkUri: HelpLinkBase + "offload0012");
 
+    /// <summary>{0}: the setting (<c>MaxRetries</c>, <c>TimeoutMilliseconds</c>); {1}: its value; {2}: method; {3}: what is allowed.</summary>
+    public static readonly DiagnosticDescriptor InvalidSetting = new(
+        id: "OFFLOAD0013",
+        title: "Invalid [RunInWorkerProcess] setting",
+        messageFormat: "{0} = {1} on method '{2}' is invalid: {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "MaxRetries must be between 0 and 100, and TimeoutMilliseconds must be 0 (the pool's default timeout) or a positive number of milliseconds.",
+        helpLinkUri: HelpLinkBase + "offload0013");
+
+    /// <summary>{0}: method.</summary>
+    public static readonly DiagnosticDescriptor RetryOnExceptionWithoutRetries = new(
+        id: "OFFLOAD0014",
+        title: "RetryOnException has no effect without MaxRetries",
+        messageFormat: "RetryOnException = true on method '{0}' has no effect while MaxRetries is 0; set MaxRetries to how many times a call may be retried",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "RetryOnException only says which failures are retried; how often is MaxRetries, which defaults to 0, so the setting alone retries nothing. The method still runs in a worker.",
+        helpLinkUri: HelpLinkBase + "offload0014");
+
     /// <summary>All descriptors, for <see cref="Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer.SupportedDiagnostics"/>.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         MethodMustBeStatic,
@@ -161,5 +183,7 @@ internal static class DiagnosticDescriptors
         TypeNotReachable,
         UnsupportedMethodKind,
         MultipleCancellationTokens,
-        CompanionSignatureConflict);
+        CompanionSignatureConflict,
+        InvalidSetting,
+        RetryOnExceptionWithoutRetries);
 }

@@ -5,6 +5,10 @@ namespace Offload.Generator.Model;
 /// numbers and <see cref="EquatableArray{T}"/>, never symbols or syntax, so the incremental pipeline can compare it by
 /// value and cache the output.
 /// </summary>
+/// <remarks>
+/// <c>MaxRetries</c>, <c>RetryOnException</c> and <c>TimeoutMilliseconds</c> are the attribute's settings as written
+/// (0, false and 0 when not given); the emitter copies into the descriptor only those that differ from the default.
+/// </remarks>
 internal sealed record MethodModel(
     string? Namespace,
     EquatableArray<ContainingTypeModel> ContainingTypes,
@@ -19,7 +23,10 @@ internal sealed record MethodModel(
     string DisplayName,
     string HintName,
     string PoolParameterName,
-    string TokenParameterName)
+    string TokenParameterName,
+    int MaxRetries,
+    bool RetryOnException,
+    int TimeoutMilliseconds)
 {
     /// <summary>The id as a C# literal.</summary>
     public string MethodIdLiteral => "0x" + MethodId.ToString("x16") + "UL";

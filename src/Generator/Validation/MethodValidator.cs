@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -40,13 +41,23 @@ internal static class MethodValidator
         ValidateCompanionName(method, methodLocation, report);
         ValidateParameters(method, isGeneric, report);
         ValidateReturn(method, isGeneric, report, cancellationToken);
+        ValidateSettings(method, report, cancellationToken);
     }
 
-    /// <summary>True when <see cref="Validate"/> reports nothing.</summary>
+    /// <summary>True when <see cref="Validate"/> reports no error; a warning (OFFLOAD0014) leaves code worth generating.</summary>
     public static bool IsValid(IMethodSymbol method, CancellationToken cancellationToken)
     {
         var valid = true;
-        Validate(method, _ => valid = false, cancellationToken);
+        Validate(
+            method,
+            diagnostic =>
+            {
+                if (diagnostic.Severity == DiagnosticSeverity.Error)
+                {
+                    valid = false;
+                }
+            },
+            cancellationToken);
         return valid;
     }
 
@@ -351,6 +362,62 @@ internal static class MethodValidator
 
         report(Diagnostic.Create(
             DiagnosticDescriptors.NotSerializable, location, what, Display(method), MemoryPackTypeChecker.Display(type), problem.Reason));
+    }
+
+    /// <summary>OFFLOAD0013 and OFFLOAD0014: the attribute's named arguments, each reported where it is written.</summary>
+    private static void ValidateSettings(IMethodSymbol method, Action<Diagnostic> report, CancellationToken cancellationToken)
+    {
+        var attribute = method.GetAttributes()
+            .FirstOrDefault(candidate => candidate.AttributeClass?.ToDisplayString() == TypeShapes.AttributeMetadataName);
+        if (attribute is null)
+        {
+            return;
+        }
+
+        var maxRetries = TypeShapes.GetNamedArgument(attribute, TypeShapes.MaxRetriesName, 0);
+        if (maxRetries is < 0 or > TypeShapes.MaxRetriesLimit)
+        {
+            report(Diagnostic.Create(
+                DiagnosticDescriptors.InvalidSetting,
+                GetNamedArgumentLocation(attribute, TypeShapes.MaxRetriesName, method, cancellationToken),
+                TypeShapes.MaxRetriesName,
+                maxRetries.ToString(CultureInfo.InvariantCulture),
+                Display(method),
+                $"it must be between 0 and {TypeShapes.MaxRetriesLimit}"));
+        }
+
+        var timeout = TypeShapes.GetNamedArgument(attribute, TypeShapes.TimeoutMillisecondsName, 0);
+        if (timeout < 0)
+        {
+            report(Diagnostic.Create(
+                DiagnosticDescriptors.InvalidSetting,
+                GetNamedArgumentLocation(attribute, TypeShapes.TimeoutMillisecondsName, method, cancellationToken),
+                TypeShapes.TimeoutMillisecondsName,
+                timeout.ToString(CultureInfo.InvariantCulture),
+                Display(method),
+                "it must be 0 (the pool's default) or a positive number of milliseconds"));
+        }
+
+        // Only a MaxRetries left at 0 makes RetryOnException pointless; an invalid one is OFFLOAD0013's already.
+        if (maxRetries == 0 && TypeShapes.GetNamedArgument(attribute, TypeShapes.RetryOnExceptionName, false))
+        {
+            report(Diagnostic.Create(
+                DiagnosticDescriptors.RetryOnExceptionWithoutRetries,
+                GetNamedArgumentLocation(attribute, TypeShapes.RetryOnExceptionName, method, cancellationToken),
+                Display(method)));
+        }
+    }
+
+    /// <summary>The named argument <c>Name = value</c> in the attribute's syntax, falling back to the attribute, then the method.</summary>
+    private static Location GetNamedArgumentLocation(AttributeData attribute, string name, IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax syntax)
+        {
+            return GetMethodLocation(method);
+        }
+
+        var argument = syntax.ArgumentList?.Arguments.FirstOrDefault(candidate => candidate.NameEquals?.Name.Identifier.ValueText == name);
+        return (argument ?? (SyntaxNode)syntax).GetLocation();
     }
 
     private static string Display(ISymbol symbol) => symbol.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);

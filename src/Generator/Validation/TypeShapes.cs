@@ -8,6 +8,18 @@ internal static class TypeShapes
 {
     public const string AttributeMetadataName = "Offload.RunInWorkerProcessAttribute";
 
+    /// <summary>The attribute's setting copied into the descriptor's <c>MaxRetries</c>.</summary>
+    public const string MaxRetriesName = "MaxRetries";
+
+    /// <summary>The attribute's setting copied into the descriptor's <c>RetryOnException</c>.</summary>
+    public const string RetryOnExceptionName = "RetryOnException";
+
+    /// <summary>The attribute's setting copied into the descriptor's <c>Timeout</c>.</summary>
+    public const string TimeoutMillisecondsName = "TimeoutMilliseconds";
+
+    /// <summary>The most retries <c>MaxRetries</c> may ask for; the runtime documents the same bound.</summary>
+    public const int MaxRetriesLimit = 100;
+
     /// <summary>Classifies a method's return type; <paramref name="resultType"/> is the value type carried back, if any.</summary>
     public static ReturnKind ClassifyReturn(IMethodSymbol method, out ITypeSymbol? resultType)
     {
@@ -57,6 +69,23 @@ internal static class TypeShapes
         methodName.EndsWith("Async", System.StringComparison.Ordinal) && methodName.Length > "Async".Length
             ? methodName.Substring(0, methodName.Length - "Async".Length) + "InWorkerAsync"
             : methodName + "Async";
+
+    /// <summary>
+    /// The value given to the named argument <paramref name="name"/> (<c>[RunInWorkerProcess(MaxRetries = 2)]</c>), or
+    /// <paramref name="defaultValue"/> when it is not given or does not bind (the compiler reports that one).
+    /// </summary>
+    public static T GetNamedArgument<T>(AttributeData attribute, string name, T defaultValue)
+    {
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key == name && argument.Value.Kind != TypedConstantKind.Error && argument.Value.Value is T value)
+            {
+                return value;
+            }
+        }
+
+        return defaultValue;
+    }
 
     /// <summary>True when <paramref name="symbol"/> sits directly in the namespace named by <paramref name="parts"/>.</summary>
     public static bool IsInNamespace(ISymbol symbol, params string[] parts)
