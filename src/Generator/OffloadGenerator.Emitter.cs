@@ -89,9 +89,41 @@ public sealed partial class OffloadGenerator
             writer.Line("    throw new global::System.InvalidOperationException(\"Unknown method id 0x\" + invocation.MethodId.ToString(\"x16\") + \".\");");
             writer.CloseBlock();
             writer.CloseBlock();
+
+            // Without initializers the interface's default (nothing to do) stands, and the dispatcher stays as it was.
+            if (model.Initializers.Count > 0)
+            {
+                writer.Line();
+                WriteInitialize(writer, model.Initializers);
+            }
+
             writer.CloseBlock();
             writer.CloseBlock();
             return writer.ToString();
+        }
+
+        /// <summary>
+        /// <c>InitializeAsync</c>: the initializers' calls, in the model's order, each awaited before the next. With
+        /// nothing to await it is not <c>async</c>, which would only earn CS1998; an initializer that throws then
+        /// throws from the call rather than through the task, and the worker, which awaits it in a try, sees the same.
+        /// </summary>
+        private static void WriteInitialize(SourceWriter writer, EquatableArray<InitializerModel> initializers)
+        {
+            var awaits = initializers.Any(static i => i.ReturnKind != ReturnKind.Void);
+            writer.Line("/// <inheritdoc />");
+            writer.Line($"public {(awaits ? "async " : "")}{ValueTask} InitializeAsync()").OpenBlock();
+            foreach (var initializer in initializers)
+            {
+                var call = $"{initializer.ContainingTypeFullName}.{Parser.Escape(initializer.MethodName)}()";
+                writer.Line(initializer.ReturnKind == ReturnKind.Void ? call + ";" : $"await {call}.ConfigureAwait(false);");
+            }
+
+            if (!awaits)
+            {
+                writer.Line("return default;");
+            }
+
+            writer.CloseBlock();
         }
 
         private static void WriteHeader(SourceWriter writer)

@@ -11,7 +11,10 @@ namespace Offload.Generator;
 
 public sealed partial class OffloadGenerator
 {
-    /// <summary>Turns a method carrying the attribute into a <see cref="MethodModel"/>, or null when it is invalid.</summary>
+    /// <summary>
+    /// Turns a method carrying the attribute into a <see cref="MethodModel"/>, and a <c>[WorkerInitializer]</c> method
+    /// into an <see cref="InitializerModel"/>; either is null when the method is invalid.
+    /// </summary>
     internal static class Parser
     {
         private static readonly SymbolDisplayFormat FullyQualified = SymbolDisplayFormat.FullyQualifiedFormat
@@ -90,6 +93,22 @@ public sealed partial class OffloadGenerator
                 TimeoutMilliseconds: TypeShapes.GetNamedArgument(attribute, TypeShapes.TimeoutMillisecondsName, 0));
         }
 
+        public static InitializerModel? ParseInitializer(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            // As for methods: invalid initializers are the analyzer's to report, and left out of the dispatcher.
+            if (context.TargetSymbol is not IMethodSymbol method || !InitializerValidator.IsValid(method, cancellationToken))
+            {
+                return null;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            return new InitializerModel(
+                ContainingTypeFullName: method.ContainingType.ToDisplayString(FullyQualified),
+                MethodName: method.Name,
+                Order: TypeShapes.GetNamedArgument(context.Attributes[0], TypeShapes.InitializerOrderName, 0),
+                ReturnKind: TypeShapes.ClassifyReturn(method, out _));
+        }
+
         private static string Keyword(INamedTypeSymbol type) => type switch
         {
             { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
@@ -108,7 +127,8 @@ public sealed partial class OffloadGenerator
             _ => "private",
         };
 
-        private static string Escape(string name) =>
+        /// <summary>The name as a C# identifier: a keyword gets an <c>@</c>.</summary>
+        internal static string Escape(string name) =>
             SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
         private static string FreeName(HashSet<string> taken, params string[] candidates)

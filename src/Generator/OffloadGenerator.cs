@@ -9,7 +9,8 @@ namespace Offload.Generator;
 
 /// <summary>
 /// Generates, for every valid <c>[RunInWorkerProcess]</c> method, async companions that run it in a worker process,
-/// the MemoryPack stubs for its arguments and result, and one dispatcher per assembly that workers use to run it.
+/// the MemoryPack stubs for its arguments and result, and one dispatcher per assembly that workers use to run it and
+/// to run the assembly's <c>[WorkerInitializer]</c> methods.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class OffloadGenerator : IIncrementalGenerator
@@ -37,17 +38,38 @@ public sealed partial class OffloadGenerator : IIncrementalGenerator
             .Select(static (model, _) => new DispatchEntry(model.MethodIdLiteral, model.ContainingTypeFullName + "." + model.InvokerName))
             .WithTrackingName(TrackingNames.DispatchEntries);
 
-        // 4. Gather all entries in a stable (ordinal) order into the assembly's dispatcher model.
+        // 4. Find the [WorkerInitializer] methods the same way; invalid ones are dropped here and reported by the analyzer.
+        //    Their models hold only what the dispatcher's call needs, so body edits stop at the first step too.
+        var initializers = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                TypeShapes.InitializerAttributeMetadataName,
+                predicate: static (node, _) => node is MethodDeclarationSyntax,
+                transform: static (context, cancellationToken) => Parser.ParseInitializer(context, cancellationToken))
+            .WithTrackingName(TrackingNames.ParseInitializer)
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
+            .WithTrackingName(TrackingNames.Initializers);
+
+        // 5. Gather all entries in a stable (ordinal) order, and the initializers in the order they run (Order, then
+        //    type and method name, as the attribute documents), into the assembly's dispatcher model.
         var dispatcher = entries
             .Collect()
-            .Select(static (all, _) => new DispatcherModel(new EquatableArray<DispatchEntry>(
-                all.OrderBy(static e => e.MethodIdLiteral, StringComparer.Ordinal).ThenBy(static e => e.InvokerPath, StringComparer.Ordinal))))
+            .Combine(initializers.Collect())
+            .Select(static (all, _) => new DispatcherModel(
+                new EquatableArray<DispatchEntry>(
+                    all.Left.OrderBy(static e => e.MethodIdLiteral, StringComparer.Ordinal).ThenBy(static e => e.InvokerPath, StringComparer.Ordinal)),
+                new EquatableArray<InitializerModel>(
+                    all.Right
+                        .OrderBy(static i => i.Order)
+                        .ThenBy(static i => i.ContainingTypeFullName, StringComparer.Ordinal)
+                        .ThenBy(static i => i.MethodName, StringComparer.Ordinal))))
             .WithTrackingName(TrackingNames.Dispatcher);
 
-        // 5. Emit the dispatcher (a switch on the method id) and the assembly attribute that names it.
+        // 6. Emit the dispatcher (a switch on the method id, and the initializers' calls) and the assembly attribute
+        //    that names it. An assembly with initializers but no methods still needs it: it is how workers find them.
         context.RegisterSourceOutput(dispatcher, static (output, model) =>
         {
-            if (model.Entries.Count > 0)
+            if (model.Entries.Count > 0 || model.Initializers.Count > 0)
             {
                 output.AddSource(Emitter.DispatcherHintName, Emitter.EmitDispatcher(model));
             }

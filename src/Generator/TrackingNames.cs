@@ -7,4 +7,6 @@ internal static class TrackingNames
     public const string Methods = nameof(Methods);
     public const string DispatchEntries = nameof(DispatchEntries);
     public const string Dispatcher = nameof(Dispatcher);
+    public const string ParseInitializer = nameof(ParseInitializer);
+    public const string Initializers = nameof(Initializers);
 }

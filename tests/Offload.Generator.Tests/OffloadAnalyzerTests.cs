@@ -972,6 +972,371 @@ public sealed class OffloadAnalyzerTests
         Assert.Empty(await RunAsync(source));
     }
 
+    // ---------------------------------------------------------------- OFFLOAD0015: static initializer
+
+    [Fact]
+    public async Task InstanceInitializer_ReportsOffload0015AtTheMethodName()
+    {
+        // The type need not be partial: the dispatcher calls initializers directly, so nothing is added to it.
+        var source = Usings + """
+            public sealed class Model
+            {
+                [WorkerInitializer]
+                public void Load()
+                {
+                }
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0015", diagnostic.Id);
+        AssertAt(diagnostic, source, "Load");
+        Assert.Contains("'Model.Load()'", diagnostic.GetMessage());
+        Assert.Contains("static", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task StaticInitializerOfANonPartialType_IsNotReported()
+    {
+        var source = Usings + """
+            public sealed class Model
+            {
+                [WorkerInitializer]
+                public static void Load()
+                {
+                }
+
+                // Without the attribute nothing is checked.
+                public void Unload()
+                {
+                }
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0016: initializer parameters
+
+    [Fact]
+    public async Task InitializerWithParameters_ReportsOffload0016AtTheParameterList()
+    {
+        var source = Usings + """
+            public static class Setup
+            {
+                [WorkerInitializer]
+                public static void Load(string path, int size)
+                {
+                }
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0016", diagnostic.Id);
+        AssertAt(diagnostic, source, "(string path, int size)");
+        Assert.Contains("'Setup.Load(string, int)'", diagnostic.GetMessage());
+        Assert.Contains("EnvironmentVariables", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task ParameterlessInitializer_DoesNotReportOffload0016()
+    {
+        var source = Usings + """
+            public static class Setup
+            {
+                [WorkerInitializer]
+                public static void Load()
+                {
+                }
+
+                // An overload with parameters is not an initializer.
+                public static void Load(string path)
+                {
+                }
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0017: generic initializer
+
+    [Theory]
+    [InlineData("public static class Setup { [WorkerInitializer] public static void Warm<T>() { } }")]
+    [InlineData("public static class Cache<T> { [WorkerInitializer] public static void Warm() { } }")]
+    [InlineData("public static class Cache<T> { public static class Inner { [WorkerInitializer] public static void Warm() { } } }")]
+    public async Task GenericInitializer_ReportsOffload0017AtTheMethodName(string declaration)
+    {
+        var source = Usings + declaration;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0017", diagnostic.Id);
+        AssertAt(diagnostic, source, "Warm");
+        Assert.Contains("Warm", diagnostic.GetMessage());
+        Assert.Contains("generic", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task InitializerUsingConstructedGenerics_DoesNotReportOffload0017()
+    {
+        var source = Usings + """
+            public static class Setup
+            {
+                public static List<int> Values = new();
+
+                [WorkerInitializer]
+                public static void Warm() => Values = new List<int> { 1, 2 };
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0018: initializer return
+
+    [Theory]
+    [InlineData("public static int Load() => 1;", "int", "nowhere to put a result")]
+    [InlineData("public static Task<int> Load() => Task.FromResult(1);", "Task<int>", "nowhere to put a result")]
+    [InlineData("public static ValueTask<bool> Load() => new(true);", "ValueTask<bool>", "nowhere to put a result")]
+    [InlineData("public static ValueTask? Load() => null;", "ValueTask?", "nowhere to put a result")]
+    [InlineData("public static Task? Load() => null;", "Task?", "null task")]
+    [InlineData("public static ref int Load() => ref s_value;", "ref int", "ref return")]
+    [InlineData("public static async void Load() => await Task.Yield();", "void", "async void")]
+    public async Task UnsupportedInitializerReturn_ReportsOffload0018AtTheReturnType(string method, string returnType, string why)
+    {
+        var source = Usings + $$"""
+            public static class Setup
+            {
+                private static int s_value;
+
+                [WorkerInitializer]
+                {{method}}
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0018", diagnostic.Id);
+        AssertAt(diagnostic, source, returnType, after: "[WorkerInitializer]");
+        Assert.Contains("Setup.Load()", diagnostic.GetMessage());
+        Assert.Contains(why, diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("public static void Load() { }")]
+    [InlineData("public static Task Load() => Task.CompletedTask;")]
+    [InlineData("public static async Task Load() => await Task.Yield();")]
+    [InlineData("public static ValueTask Load() => default;")]
+    [InlineData("public static async ValueTask Load() => await Task.Yield();")]
+    public async Task SupportedInitializerReturn_DoesNotReportOffload0018(string method)
+    {
+        var source = Usings + $$"""
+            public static class Setup
+            {
+                [WorkerInitializer]
+                {{method}}
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    // ---------------------------------------------------------------- OFFLOAD0019: initializer the dispatcher cannot call
+
+    [Theory]
+    [InlineData("private", "it is private")]
+    [InlineData("protected", "it is protected")]
+    [InlineData("private protected", "it is private protected")]
+    public async Task HiddenInitializer_ReportsOffload0019AtTheMethodName(string accessibility, string why)
+    {
+        var source = Usings + $$"""
+            public class Setup
+            {
+                [WorkerInitializer]
+                {{accessibility}} static void Load()
+                {
+                }
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0019", diagnostic.Id);
+        AssertAt(diagnostic, source, "Load");
+        Assert.Contains("'Setup.Load()'", diagnostic.GetMessage());
+        Assert.Contains(why + ";", diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("private", "private")]
+    [InlineData("protected", "protected")]
+    [InlineData("private protected", "private protected")]
+    public async Task InitializerInAHiddenType_ReportsOffload0019AtTheType(string accessibility, string described)
+    {
+        var source = Usings + $$"""
+            public class Outer
+            {
+                {{accessibility}} static class Inner
+                {
+                    [WorkerInitializer]
+                    public static void Load()
+                    {
+                    }
+                }
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0019", diagnostic.Id);
+        AssertAt(diagnostic, source, "Inner");
+        Assert.Contains("'Outer.Inner.Load()'", diagnostic.GetMessage());
+        Assert.Contains($"type 'Outer.Inner' is {described}", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task InitializerInAFileLocalType_ReportsOffload0019AtTheType()
+    {
+        var source = Usings + """
+            file static class Hidden
+            {
+                [WorkerInitializer]
+                public static void Load()
+                {
+                }
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0019", diagnostic.Id);
+        AssertAt(diagnostic, source, "Hidden");
+        Assert.Contains("file-local", diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[WorkerInitializer] public static Setup operator +(Setup left, Setup right) => left;", "+", "operator")]
+    [InlineData("public static int Value { [WorkerInitializer] get => 1; }", "get", "accessor")]
+    public async Task InitializerThatIsNotAnOrdinaryMethod_ReportsOffload0019Only(string member, string location, string what)
+    {
+        var source = Usings + $$"""
+            public class Setup
+            {
+                {{member}}
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0019", diagnostic.Id);
+        AssertAt(diagnostic, source, location, after: "class Setup");
+        Assert.Contains(what, diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task LocalFunctionInitializer_ReportsOffload0019AtItsName()
+    {
+        var source = Usings + """
+            public static class Setup
+            {
+                public static void Run()
+                {
+                    Local();
+
+                    [WorkerInitializer]
+                    static void Local()
+                    {
+                    }
+                }
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0019", diagnostic.Id);
+        AssertAt(diagnostic, source, "Local", after: "[WorkerInitializer]");
+        Assert.Contains("local function", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task StaticAbstractInterfaceInitializer_ReportsOffload0019()
+    {
+        var source = Usings + """
+            public interface IWarmable
+            {
+                [WorkerInitializer]
+                static abstract void Warm();
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0019", diagnostic.Id);
+        AssertAt(diagnostic, source, "Warm");
+        Assert.Contains("static abstract or virtual interface member", diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("public", "public")]
+    [InlineData("internal", "internal")]
+    [InlineData("protected internal", "public")]
+    [InlineData("public", "protected internal")]
+    public async Task ReachableInitializer_DoesNotReportOffload0019(string methodAccessibility, string typeAccessibility)
+    {
+        // A nested type, a struct and a static interface method with a body all can be called by name.
+        var source = Usings + $$"""
+            public class Outer
+            {
+                {{typeAccessibility}} class Inner
+                {
+                    [WorkerInitializer]
+                    {{methodAccessibility}} static void Load()
+                    {
+                    }
+                }
+            }
+
+            public struct Vector
+            {
+                [WorkerInitializer]
+                internal static void Load()
+                {
+                }
+            }
+
+            public interface IWarmable
+            {
+                [WorkerInitializer]
+                static void Warm()
+                {
+                }
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    [Fact]
+    public async Task MethodWithBothAttributes_IsCheckedByBothRuleSets()
+    {
+        var source = Usings + """
+            public static class Calc
+            {
+                [RunInWorkerProcess]
+                [WorkerInitializer]
+                public static int Warm() => 1;
+            }
+            """;
+
+        var diagnostics = await RunAsync(source);
+
+        // Not partial (a [RunInWorkerProcess] rule), and returns a value (an initializer rule).
+        Assert.Equal(["OFFLOAD0002", "OFFLOAD0018"], Ids(diagnostics));
+    }
+
     // ---------------------------------------------------------------- everything together
 
     [Fact]
@@ -1129,12 +1494,33 @@ public sealed class OffloadAnalyzerTests
     }
 
     [Fact]
+    public void InitializerIsValid_IsFalseForAnInvalidInitializerAndTrueForAValidOne()
+    {
+        var compilation = AnalyzerRunner.CreateCompilation(Usings + """
+            public static class Setup
+            {
+                [WorkerInitializer]
+                public static Task LoadAsync() => Task.CompletedTask;
+
+                [WorkerInitializer]
+                public static void Configure(string path)
+                {
+                }
+            }
+            """);
+        var setup = compilation.GetTypeByMetadataName("Setup")!;
+
+        Assert.True(InitializerValidator.IsValid((IMethodSymbol)Assert.Single(setup.GetMembers("LoadAsync")), CancellationToken.None));
+        Assert.False(InitializerValidator.IsValid((IMethodSymbol)Assert.Single(setup.GetMembers("Configure")), CancellationToken.None));
+    }
+
+    [Fact]
     public void Descriptors_AreNumberedErrorsWithHelpLinks()
     {
         var descriptors = new OffloadAnalyzer().SupportedDiagnostics;
 
         Assert.Equal(
-            Enumerable.Range(1, 14).Select(i => $"OFFLOAD{i:0000}"),
+            Enumerable.Range(1, 19).Select(i => $"OFFLOAD{i:0000}"),
             descriptors.Select(descriptor => descriptor.Id));
         Assert.All(descriptors, descriptor =>
         {

@@ -401,6 +401,141 @@ public sealed class OffloadGeneratorTests
     }
 
     [Fact]
+    public void InitializersOnly()
+    {
+        // No [RunInWorkerProcess] method, yet the assembly needs a dispatcher: it is how a worker finds the
+        // initializers. Nothing here returns a task, so InitializeAsync is not async. Setup's type is not partial,
+        // and needs not be; the private initializer cannot be called from the dispatcher, so it is left out.
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            namespace Samples;
+
+            public static class Setup
+            {
+                [WorkerInitializer(Order = 1)]
+                public static void OpenLibrary()
+                {
+                }
+
+                [WorkerInitializer]
+                internal static void LoadSettings()
+                {
+                }
+
+                [WorkerInitializer]
+                private static void Hidden()
+                {
+                }
+            }
+            """);
+
+        Assert.Equal(["OffloadDispatcher.g.cs"], output.Sources.Select(source => source.HintName));
+        Assert.DoesNotContain("Hidden", output.Text);
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void InitializersAndMethods()
+    {
+        // Initializers run by Order, then by type, then by method name (ordinal), whatever their declaration order;
+        // Task and ValueTask ones are awaited in turn.
+        var output = GeneratorRunner.Run("""
+            using System.Threading.Tasks;
+            using Offload;
+
+            namespace Samples
+            {
+                public static partial class Models
+                {
+                    [WorkerInitializer(Order = 10)]
+                    public static Task LoadAsync() => Task.CompletedTask;
+
+                    [WorkerInitializer]
+                    public static ValueTask WarmAsync() => default;
+
+                    [WorkerInitializer]
+                    public static void Allocate()
+                    {
+                    }
+
+                    [RunInWorkerProcess]
+                    public static int Predict(int input) => input;
+                }
+
+                internal sealed class Caches
+                {
+                    [WorkerInitializer]
+                    internal static void Warm()
+                    {
+                    }
+
+                    [WorkerInitializer(Order = -1)]
+                    public static async Task CheckAsync() => await Task.Yield();
+
+                    internal sealed class Nested
+                    {
+                        [WorkerInitializer(Order = 10)]
+                        public static void Fill()
+                        {
+                        }
+                    }
+                }
+            }
+
+            public static class Startup
+            {
+                [WorkerInitializer(Order = 10)]
+                public static void Log()
+                {
+                }
+            }
+            """);
+
+        var model = Assert.Single(GeneratorRunner.StepValues<DispatcherModel>(output.RunResult, TrackingNames.Dispatcher));
+        Assert.Equal(
+            [
+                "global::Samples.Caches.CheckAsync",
+                "global::Samples.Caches.Warm",
+                "global::Samples.Models.Allocate",
+                "global::Samples.Models.WarmAsync",
+                "global::Samples.Caches.Nested.Fill",
+                "global::Samples.Models.LoadAsync",
+                "global::Startup.Log",
+            ],
+            model.Initializers.Select(initializer => initializer.ContainingTypeFullName + "." + initializer.MethodName));
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void OnlyInvalidInitializers_ProduceNothing()
+    {
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            namespace Samples;
+
+            public sealed class Setup
+            {
+                [WorkerInitializer]
+                public void NotStatic()
+                {
+                }
+
+                [WorkerInitializer]
+                public static void WithParameter(int value)
+                {
+                }
+
+                [WorkerInitializer]
+                public static int ReturnsValue() => 0;
+            }
+            """);
+
+        Assert.Empty(output.Sources);
+    }
+
+    [Fact]
     public void OnlyInvalidMethods_ProduceNothing()
     {
         var output = GeneratorRunner.Run("""
@@ -589,6 +724,54 @@ public sealed class OffloadGeneratorTests
         // ...not in the method's id, so the dispatcher stays as it was.
         GeneratorRunner.AssertStepCached(run, TrackingNames.DispatchEntries, "a setting change");
         GeneratorRunner.AssertStepCached(run, TrackingNames.Dispatcher, "a setting change");
+    }
+
+    /// <summary>A method and an initializer, edited by the initializer incremental tests.</summary>
+    private const string InitializerSource = """
+        using Offload;
+
+        namespace Samples;
+
+        public static partial class Maths
+        {
+            [WorkerInitializer(Order = 1)]
+            public static void Warm()
+            {
+                var x = 1;
+            }
+
+            [RunInWorkerProcess]
+            public static int Twice(int value) => value * 2;
+        }
+        """;
+
+    [Fact]
+    public void EditingAnInitializerBody_LeavesEverythingCached()
+    {
+        var after = InitializerSource.Replace("var x = 1;", "var x = 2;", StringComparison.Ordinal);
+
+        var run = GeneratorRunner.RunEdited(InitializerSource, after);
+
+        Assert.Contains(IncrementalStepRunReason.Unchanged, GeneratorRunner.StepReasons(run, TrackingNames.ParseInitializer));
+        GeneratorRunner.AssertStepCached(run, TrackingNames.Initializers, "an initializer body edit");
+        GeneratorRunner.AssertStepCached(run, TrackingNames.Dispatcher, "an initializer body edit");
+        Assert.All(GeneratorRunner.SourceOutputReasons(run), reason => Assert.Equal(IncrementalStepRunReason.Cached, reason));
+    }
+
+    [Fact]
+    public void ChangingAnInitializerOrder_RegeneratesTheDispatcherButNotTheMethods()
+    {
+        var after = InitializerSource.Replace("Order = 1", "Order = 2", StringComparison.Ordinal);
+
+        var run = GeneratorRunner.RunEdited(InitializerSource, after);
+
+        Assert.Contains(IncrementalStepRunReason.Modified, GeneratorRunner.StepReasons(run, TrackingNames.Initializers));
+        Assert.Contains(IncrementalStepRunReason.Modified, GeneratorRunner.StepReasons(run, TrackingNames.Dispatcher));
+        Assert.Equal(2, Assert.Single(GeneratorRunner.StepValues<InitializerModel>(run, TrackingNames.Initializers)).Order);
+        // The method was parsed again (its file changed) but its model did not, so its file is not rebuilt.
+        GeneratorRunner.AssertStepCached(run, TrackingNames.Methods, "an initializer order change");
+        Assert.Contains(IncrementalStepRunReason.Modified, GeneratorRunner.SourceOutputReasons(run));
+        Assert.Contains(IncrementalStepRunReason.Cached, GeneratorRunner.SourceOutputReasons(run));
     }
 
     [Fact]

@@ -170,6 +170,61 @@ internal static class DiagnosticDescriptors
         description: "RetryOnException only says which failures are retried; how often is MaxRetries, which defaults to 0, so the setting alone retries nothing. The method still runs in a worker.",
         helpLinkUri: HelpLinkBase + "offload0014");
 
+    /// <summary>{0}: initializer.</summary>
+    public static readonly DiagnosticDescriptor InitializerMustBeStatic = new(
+        id: "OFFLOAD0015",
+        title: "Worker initializer must be static",
+        messageFormat: "Worker initializer '{0}' must be static: a worker has no instance to call it on",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generated dispatcher calls each [WorkerInitializer] method once per worker, through its type, so only static methods can be initializers.",
+        helpLinkUri: HelpLinkBase + "offload0015");
+
+    /// <summary>{0}: initializer.</summary>
+    public static readonly DiagnosticDescriptor InitializerHasParameters = new(
+        id: "OFFLOAD0016",
+        title: "Worker initializer must not take parameters",
+        messageFormat: "Worker initializer '{0}' takes parameters, but a worker calls it with none; pass settings as environment variables (WorkerPoolOptions.EnvironmentVariables)",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A worker runs its initializers before any call, so there are no arguments to give them. Settings from the parent travel as WorkerPoolOptions.EnvironmentVariables.",
+        helpLinkUri: HelpLinkBase + "offload0016");
+
+    /// <summary>{0}: initializer.</summary>
+    public static readonly DiagnosticDescriptor InitializerIsGeneric = new(
+        id: "OFFLOAD0017",
+        title: "Worker initializer must not be generic",
+        messageFormat: "Worker initializer '{0}' is generic or is declared in a generic type, so a worker has no type arguments to call it with",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generated dispatcher calls each initializer directly and has no type arguments to choose, so neither the method nor a type around it may be generic.",
+        helpLinkUri: HelpLinkBase + "offload0017");
+
+    /// <summary>{0}: initializer; {1}: return type; {2}: why.</summary>
+    public static readonly DiagnosticDescriptor InitializerUnsupportedReturn = new(
+        id: "OFFLOAD0018",
+        title: "Worker initializer must return void, Task or ValueTask",
+        messageFormat: "Worker initializer '{0}' returns '{1}', which is not supported: {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A worker runs an initializer and, when it returns Task or ValueTask, awaits it before the next one; a result would have nowhere to go, and an async void method cannot be awaited.",
+        helpLinkUri: HelpLinkBase + "offload0018");
+
+    /// <summary>{0}: initializer; {1}: why, ending with what to do (<c>it is private; make it internal or public</c>).</summary>
+    public static readonly DiagnosticDescriptor InitializerNotCallable = new(
+        id: "OFFLOAD0019",
+        title: "Worker initializer cannot be called by the generated dispatcher",
+        messageFormat: "Worker initializer '{0}' cannot be called by the generated dispatcher: {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The dispatcher Offload generates for the assembly calls each initializer by name from outside its type, so the method must be an ordinary method that is internal, protected internal or public, in types that are too.",
+        helpLinkUri: HelpLinkBase + "offload0019");
+
     /// <summary>All descriptors, for <see cref="Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer.SupportedDiagnostics"/>.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         MethodMustBeStatic,
@@ -185,5 +240,10 @@ internal static class DiagnosticDescriptors
         MultipleCancellationTokens,
         CompanionSignatureConflict,
         InvalidSetting,
-        RetryOnExceptionWithoutRetries);
+        RetryOnExceptionWithoutRetries,
+        InitializerMustBeStatic,
+        InitializerHasParameters,
+        InitializerIsGeneric,
+        InitializerUnsupportedReturn,
+        InitializerNotCallable);
 }

@@ -1,7 +1,9 @@
 namespace Offload.Generator.Model;
 
-/// <summary>What the per-assembly dispatcher needs: every valid method's id and where its invoker lives.</summary>
-internal sealed record DispatcherModel(EquatableArray<DispatchEntry> Entries);
+/// <summary>What the per-assembly dispatcher needs: every valid method's id and where its invoker lives, and the initializers.</summary>
+/// <param name="Entries">The switch's cases, in ordinal order of the method id.</param>
+/// <param name="Initializers">The valid <c>[WorkerInitializer]</c> methods, in the order they run.</param>
+internal sealed record DispatcherModel(EquatableArray<DispatchEntry> Entries, EquatableArray<InitializerModel> Initializers);
 
 /// <summary>One case of the dispatcher's switch.</summary>
 /// <param name="MethodIdLiteral">The method id as a C# literal.</param>

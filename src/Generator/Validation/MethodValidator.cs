@@ -150,8 +150,8 @@ internal static class MethodValidator
         return null;
     }
 
-    /// <summary>OFFLOAD0009: why the generated dispatcher, which sits outside the type, cannot name it; or null.</summary>
-    private static string? DescribeUnreachable(INamedTypeSymbol type)
+    /// <summary>OFFLOAD0009 (and OFFLOAD0019): why the generated dispatcher, which sits outside the type, cannot name it; or null.</summary>
+    internal static string? DescribeUnreachable(INamedTypeSymbol type)
     {
         if (type.IsFileLocal)
         {
@@ -420,16 +420,18 @@ internal static class MethodValidator
         return (argument ?? (SyntaxNode)syntax).GetLocation();
     }
 
-    private static string Display(ISymbol symbol) => symbol.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+    /// <summary>A symbol as diagnostics show it: short and C#-style (<c>Calc.Square(int)</c>).</summary>
+    internal static string Display(ISymbol symbol) => symbol.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
 
-    private static string DisplayReturnType(IMethodSymbol method)
+    /// <summary>The return type as diagnostics show it, with <c>ref</c> or <c>ref readonly</c> where it returns by reference.</summary>
+    internal static string DisplayReturnType(IMethodSymbol method)
     {
         var type = MemoryPackTypeChecker.Display(method.ReturnType);
         return method.ReturnsByRefReadonly ? "ref readonly " + type : method.ReturnsByRef ? "ref " + type : type;
     }
 
     /// <summary>The method's identifier.</summary>
-    private static Location GetMethodLocation(IMethodSymbol method) =>
+    internal static Location GetMethodLocation(IMethodSymbol method) =>
         method.Locations.FirstOrDefault(location => location.IsInSource) ?? Location.None;
 
     /// <summary>A lambda has no identifier, so OFFLOAD0010 points at the attribute that asks for the unsupported thing.</summary>
@@ -449,13 +451,13 @@ internal static class MethodValidator
     }
 
     /// <summary>The declaration of <paramref name="type"/> next to the method, so the squiggle lands in the file being edited.</summary>
-    private static Location GetTypeLocation(INamedTypeSymbol type, Location methodLocation) =>
+    internal static Location GetTypeLocation(INamedTypeSymbol type, Location methodLocation) =>
         type.Locations.FirstOrDefault(location => location.SourceTree == methodLocation.SourceTree && location.IsInSource)
         ?? type.Locations.FirstOrDefault(location => location.IsInSource)
         ?? methodLocation;
 
     /// <summary>The return type's syntax (<c>ref int</c>, <c>Task&lt;Foo&gt;</c>), falling back to the method's identifier.</summary>
-    private static Location GetReturnTypeLocation(IMethodSymbol method, CancellationToken cancellationToken)
+    internal static Location GetReturnTypeLocation(IMethodSymbol method, CancellationToken cancellationToken)
     {
         foreach (var reference in method.DeclaringSyntaxReferences)
         {

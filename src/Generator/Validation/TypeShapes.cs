@@ -8,6 +8,11 @@ internal static class TypeShapes
 {
     public const string AttributeMetadataName = "Offload.RunInWorkerProcessAttribute";
 
+    public const string InitializerAttributeMetadataName = "Offload.WorkerInitializerAttribute";
+
+    /// <summary>The <c>[WorkerInitializer]</c> setting that orders initializers.</summary>
+    public const string InitializerOrderName = "Order";
+
     /// <summary>The attribute's setting copied into the descriptor's <c>MaxRetries</c>.</summary>
     public const string MaxRetriesName = "MaxRetries";
 
