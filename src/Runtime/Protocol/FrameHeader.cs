@@ -43,7 +43,7 @@ public readonly record struct FrameHeader(FrameKind Kind, byte Flags, long CallI
         if (length > (uint)maxFrameBytes - sizeof(uint))
         {
             throw new OffloadProtocolException(
-                $"Frame of {length + sizeof(uint)} bytes exceeds the maximum frame size of {maxFrameBytes} bytes.");
+                $"Frame of {(long)length + sizeof(uint)} bytes exceeds the maximum frame size of {maxFrameBytes} bytes.");
         }
 
         if (BinaryPrimitives.ReadUInt16LittleEndian(source[6..]) != 0)
