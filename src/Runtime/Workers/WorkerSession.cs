@@ -96,6 +96,12 @@ internal sealed class WorkerSession : IFrameHandler
                 break;
             case FrameKind.LoadAssembly:
                 var load = Decode<LoadAssemblyMessage>(body, "LoadAssembly");
+                if (string.IsNullOrEmpty(load.FullName))
+                {
+                    // Without this, a null name failed deep in the registry with an ArgumentNullException.
+                    throw new OffloadProtocolException("LoadAssembly frame names no assembly.");
+                }
+
                 var dispatchers = _registry.Load(load);
                 if (dispatchers.Count > 0)
                 {
