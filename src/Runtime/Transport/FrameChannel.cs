@@ -131,7 +131,16 @@ internal sealed class FrameChannel : IAsyncDisposable
         }
 
         await _reader.CompleteAsync().ConfigureAwait(false);
-        await _writer.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            // Completing the writer flushes what it still buffers. When the peer is gone that fails (broken pipe), and
+            // disposing must not throw for it: the owner already knows how the channel ended.
+            await _writer.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+        }
+
         _socket.Dispose();
         while (_outgoing.Reader.TryRead(out var item))
         {
