@@ -38,8 +38,8 @@ public static partial class RogueWorkloads
         return Environment.ProcessId;
     }
 
-    /// <summary>Sends <paramref name="bytes"/> (a partial frame), then stays alive and silent: only its timeout ends the call.</summary>
-    [RunInWorkerProcess(TimeoutMilliseconds = 1000)]
+    /// <summary>Sends <paramref name="bytes"/> (a partial frame), then stays alive and silent: only a timeout ends the call.</summary>
+    [RunInWorkerProcess]
     public static int SendRawAndStall(byte[] bytes)
     {
         Session().SendRaw(bytes);
