@@ -596,13 +596,20 @@ internal sealed class Worker : IFrameHandler
         }
         finally
         {
-            if (_channel is { } channel)
+            try
             {
-                await channel.DisposeAsync().ConfigureAwait(false);
-            }
+                if (_channel is { } channel)
+                {
+                    await channel.DisposeAsync().ConfigureAwait(false);
+                }
 
-            _process.Dispose();
-            _terminated.TrySetResult();
+                _process.Dispose();
+            }
+            finally
+            {
+                // Whatever cleaning up threw, a StopAsync (and so a pool's dispose) waits on this: it must complete.
+                _terminated.TrySetResult();
+            }
         }
     }
 
