@@ -12,6 +12,9 @@ public readonly record struct FrameHeader(FrameKind Kind, byte Flags, long CallI
     /// <summary>Size of the header on the wire.</summary>
     public const int Size = 16;
 
+    /// <summary>Where the call id sits in the header.</summary>
+    internal const int CallIdOffset = 8;
+
     /// <summary>Bytes that the length field counts beyond the body.</summary>
     internal const int LengthOverhead = Size - sizeof(uint);
 
@@ -25,7 +28,7 @@ public readonly record struct FrameHeader(FrameKind Kind, byte Flags, long CallI
         destination[4] = (byte)Kind;
         destination[5] = Flags;
         BinaryPrimitives.WriteUInt16LittleEndian(destination[6..], 0);
-        BinaryPrimitives.WriteInt64LittleEndian(destination[8..], CallId);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[CallIdOffset..], CallId);
     }
 
     /// <summary>

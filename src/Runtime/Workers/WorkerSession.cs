@@ -29,6 +29,7 @@ internal sealed class WorkerSession : IFrameHandler
     private readonly DispatcherRegistry _registry = new();
     private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<long, CancellationTokenSource> _cancellations = new();
+    private readonly Action<FrameBuffer> _sendAnswer;
     private FrameChannel? _channel;
     private Exception? _initializerFailure;
     private int _shuttingDown;
@@ -43,6 +44,7 @@ internal sealed class WorkerSession : IFrameHandler
     {
         _arguments = arguments;
         _onFatal = onFatal ?? DieNow;
+        _sendAnswer = SendAnswer;
     }
 
     private enum WorkKind
@@ -215,7 +217,7 @@ internal sealed class WorkerSession : IFrameHandler
 
         var cancellation = new CancellationTokenSource();
         _cancellations[callId] = cancellation;
-        var invocation = new Invocation(callId, methodId, arguments, argumentsLength, Send, _arguments.MaxFrameBytes, cancellation.Token);
+        var invocation = new Invocation(callId, methodId, arguments, argumentsLength, _sendAnswer, _arguments.MaxFrameBytes, cancellation.Token);
         Enqueue(new WorkItem(WorkKind.Call, callId) { Invocation = invocation, Arguments = arguments, Cancellation = cancellation });
     }
 
@@ -274,12 +276,14 @@ internal sealed class WorkerSession : IFrameHandler
         }
         catch (Exception ex) when (!invocation.Answered)
         {
-            invocation.Fail(ex);
             if (ex is OutOfMemoryException or InsufficientExecutionStackException)
             {
-                // The call got its exception, but a worker that ran out of memory or stack may be left in a bad state.
+                // The call gets its exception, but a worker that ran out of memory or stack may be left in a bad state.
+                // Asked before the answer goes out, so the caller's next call cannot land here.
                 Retire($"a call failed with {ex.GetType().Name}");
             }
+
+            invocation.Fail(ex);
         }
         catch (Exception ex)
         {
@@ -291,8 +295,19 @@ internal sealed class WorkerSession : IFrameHandler
             cancellation.Dispose();
             ArrayPool<byte>.Shared.Return(item.Arguments!);
         }
+    }
 
+    /// <summary>
+    /// Sends a call's answer. Before it goes out, the call id is freed (the parent may send the same call again at
+    /// once, as a retry) and the memory limit is checked: a retire request that follows the answer would race with
+    /// the caller's next call, which could then land on this worker.
+    /// </summary>
+    private void SendAnswer(FrameBuffer frame)
+    {
+        var callId = BinaryPrimitives.ReadInt64LittleEndian(frame.WrittenSpan[FrameHeader.CallIdOffset..]);
+        _cancellations.TryRemove(callId, out _);
         CheckMemory();
+        Send(frame);
     }
 
     /// <summary>Runs newly loaded assemblies' initializers; a failure is kept for the calls and the pong to report.</summary>
