@@ -43,6 +43,7 @@ public sealed class WorkerPool : IAsyncDisposable
     private readonly Worker?[] _slots;
     private readonly TaskCompletionSource _allReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Calls a worker may have outstanding (1 + <see cref="WorkerPoolOptions.Prefetch"/>), or 0 when that adapts per worker.</summary>
     private readonly int _window;
     private readonly Action<PendingCall> _onCallCanceled;
     private PoolEndpoint? _endpoint;
@@ -68,7 +69,7 @@ public sealed class WorkerPool : IAsyncDisposable
         _options = (options ?? new WorkerPoolOptions()).Clone().Validate();
         _logger = (ILogger?)_options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger.Instance;
         _slots = new Worker?[_options.WorkerCount];
-        _window = 1 + _options.Prefetch;
+        _window = _options.Prefetch is { } prefetch ? 1 + prefetch : 0;
         _queueSlots = _options.MaxQueuedCalls is { } maxQueued ? new SemaphoreSlim(maxQueued, maxQueued) : null;
 
         // Cached once: a method group converted per call would allocate a delegate on the hottest path.
@@ -739,7 +740,7 @@ public sealed class WorkerPool : IAsyncDisposable
         for (var i = 0; i < count; i++)
         {
             var worker = _ready[(start + i) % count];
-            if (worker.IsReady && worker.Outstanding < _window && (best is null || worker.Outstanding < best.Outstanding))
+            if (worker.IsReady && worker.Outstanding < (_window > 0 ? _window : worker.AdaptiveWindow) && (best is null || worker.Outstanding < best.Outstanding))
             {
                 best = worker;
                 if (worker.Outstanding == 0)
@@ -890,7 +891,7 @@ public sealed class WorkerPool : IAsyncDisposable
                 workers.AddRange(_retiring);
             }
 
-            var now = Environment.TickCount64;
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
             foreach (var worker in workers)
             {
                 try

@@ -18,10 +18,12 @@ public sealed class WorkerPoolOptions
     public int MaxFrameBytes { get; set; } = ProtocolConstants.DefaultMaxFrameBytes;
 
     /// <summary>
-    /// Calls sent ahead to a worker while it runs one, so it never waits for the parent between short calls.
-    /// Higher values help many tiny calls; lower values keep long calls from queueing behind each other. Default 1.
+    /// Calls sent ahead to a worker while it runs one, so it never waits for the parent between short calls. Default
+    /// <see langword="null"/>: automatic, per worker, from how long its calls take: up to 63 for calls of a few
+    /// microseconds, none for calls of milliseconds (so work is never stranded behind a long call while another worker
+    /// is idle). Set a number to fix it.
     /// </summary>
-    public int Prefetch { get; set; } = 1;
+    public int? Prefetch { get; set; }
 
     /// <summary>
     /// The longest a call may run in its worker when its method sets no
@@ -100,7 +102,7 @@ public sealed class WorkerPoolOptions
             throw new ArgumentOutOfRangeException(nameof(MaxFrameBytes), MaxFrameBytes, $"The maximum frame size must be at least {ProtocolConstants.MinMaxFrameBytes} bytes.");
         }
 
-        if (Prefetch < 0)
+        if (Prefetch is < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(Prefetch), Prefetch, "Prefetch cannot be negative.");
         }

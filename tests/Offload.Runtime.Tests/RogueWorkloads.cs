@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Reflection;
 using Offload.Dispatch;
 using Offload.Transport;
@@ -69,14 +68,8 @@ public static partial class RogueWorkloads
     private static WorkerSession Session() =>
         WorkerSession.Current ?? throw new InvalidOperationException("Not running in a worker process.");
 
-    private static FrameChannel Channel(WorkerSession session) =>
-        (FrameChannel)typeof(WorkerSession).GetField("_channel", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(session)!;
+    private static FrameChannel Channel(WorkerSession session) => session.Channel!;
 
-    /// <summary>The id of the call running now: the pool of these tests sends one call at a time, so it is the only one.</summary>
-    private static long CurrentCallId(WorkerSession session)
-    {
-        var calls = (ConcurrentDictionary<long, CancellationTokenSource>)typeof(WorkerSession)
-            .GetField("_cancellations", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(session)!;
-        return calls.Keys.Single();
-    }
+    /// <summary>The id of the call running now.</summary>
+    private static long CurrentCallId(WorkerSession session) => session.RunningCallId!.Value;
 }

@@ -17,8 +17,10 @@ public sealed class Invocation
     private readonly Action<FrameBuffer> _send;
     private readonly int _maxFrameBytes;
     private int _answered;
+    private int _canceled;
+    private CancellationTokenSource? _cancellation;
 
-    internal Invocation(long callId, ulong methodId, byte[] arguments, int argumentsLength, Action<FrameBuffer> send, int maxFrameBytes, CancellationToken cancellationToken)
+    internal Invocation(long callId, ulong methodId, byte[] arguments, int argumentsLength, Action<FrameBuffer> send, int maxFrameBytes)
     {
         CallId = callId;
         MethodId = methodId;
@@ -26,7 +28,6 @@ public sealed class Invocation
         _argumentsLength = argumentsLength;
         _send = send;
         _maxFrameBytes = maxFrameBytes;
-        CancellationToken = cancellationToken;
     }
 
     /// <summary>The call's id on this channel.</summary>
@@ -36,7 +37,32 @@ public sealed class Invocation
     public ulong MethodId { get; }
 
     /// <summary>Fires when the caller cancels the call; bound to a <see cref="System.Threading.CancellationToken"/> parameter of the method.</summary>
-    public CancellationToken CancellationToken { get; }
+    /// <remarks>
+    /// Its source is created on first use: most methods take no token, and a source per call would cost them an
+    /// allocation for nothing.
+    /// </remarks>
+    public CancellationToken CancellationToken
+    {
+        get
+        {
+            lock (this)
+            {
+                if (_cancellation is null)
+                {
+                    _cancellation = new CancellationTokenSource();
+                    if (IsCancellationRequested)
+                    {
+                        _cancellation.Cancel();
+                    }
+                }
+
+                return _cancellation.Token;
+            }
+        }
+    }
+
+    /// <summary>True once the caller canceled the call.</summary>
+    internal bool IsCancellationRequested => Volatile.Read(ref _canceled) != 0;
 
     internal bool Answered => Volatile.Read(ref _answered) != 0;
 
@@ -119,6 +145,31 @@ public sealed class Invocation
     /// be mistaken for a worker that broke the protocol.
     /// </summary>
     internal void Fail(Exception exception) => Send(FrameKind.Error, FrameBuffer.CreateError(exception, _maxFrameBytes));
+
+    /// <summary>
+    /// The caller canceled the call: the token fires (running the user's callbacks on this thread, so the worker calls
+    /// it off its read loop).
+    /// </summary>
+    internal void Cancel()
+    {
+        Volatile.Write(ref _canceled, 1);
+        CancellationTokenSource? cancellation;
+        lock (this)
+        {
+            cancellation = _cancellation;
+        }
+
+        cancellation?.Cancel();
+    }
+
+    /// <summary>Releases the token's source once the call is over.</summary>
+    internal void DisposeCancellation()
+    {
+        lock (this)
+        {
+            _cancellation?.Dispose();
+        }
+    }
 
     /// <summary>Answers that the call stopped on cancellation.</summary>
     internal void Canceled() => Send(FrameKind.Canceled, FrameBuffer.Create(FrameHeader.Size));

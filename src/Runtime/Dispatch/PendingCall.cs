@@ -9,9 +9,12 @@ namespace Offload.Dispatch;
 /// A call from the moment it is submitted until its task completes. Holds the encoded call frame, so that a call that
 /// was queued on a worker that died can be sent again, unchanged, to another worker.
 /// </summary>
+/// <remarks>
+/// The frame is guarded by locking the call itself (the type is internal, so no one else can): a lock object per call
+/// would be one more allocation on the hottest path.
+/// </remarks>
 internal abstract class PendingCall
 {
-    private readonly Lock _frameLock = new();
     private int _completed;
     private long _completedAt;
     private int _queueSlotReleased;
@@ -57,7 +60,7 @@ internal abstract class PendingCall
     /// <summary>The pool's queue bound, when this call took one of its slots and has not given it back yet.</summary>
     public SemaphoreSlim? QueueSlot { get; set; }
 
-    /// <summary>When the call completed (<see cref="Environment.TickCount64"/>); meaningful once <see cref="IsCompleted"/>.</summary>
+    /// <summary>When the call completed (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>); meaningful once <see cref="IsCompleted"/>.</summary>
     public long CompletedAt => Volatile.Read(ref _completedAt);
 
     /// <summary>
@@ -65,16 +68,16 @@ internal abstract class PendingCall
     /// canceled), in which case nothing is written. The lock keeps completion from returning the frame's pooled array
     /// while it is being copied.
     /// </summary>
-    public bool TryCopyFrameTo(IBufferWriter<byte> destination)
+    internal bool TryCopyFrameTo(ref Transport.FrameChannel.SpanAppender destination)
     {
-        lock (_frameLock)
+        lock (this)
         {
             if (_frame is not { } frame || IsCompleted)
             {
                 return false;
             }
 
-            destination.Write(frame.WrittenSpan);
+            destination.Append(frame.WrittenSpan);
             return true;
         }
     }
@@ -163,12 +166,12 @@ internal abstract class PendingCall
             return false;
         }
 
-        Volatile.Write(ref _completedAt, Environment.TickCount64);
+        Volatile.Write(ref _completedAt, System.Diagnostics.Stopwatch.GetTimestamp());
         ReleaseQueueSlot();
 
         // The registration is disposed without waiting: this may run inside the cancellation callback itself.
         _registration.Unregister();
-        lock (_frameLock)
+        lock (this)
         {
             _frame?.Dispose();
             _frame = null;

@@ -35,7 +35,9 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Starts a call frame: reserves the header and writes the method id.</summary>
     public static FrameBuffer CreateCall(ulong methodId)
     {
-        var buffer = new FrameBuffer(256);
+        // Small to start with: a call's frame is kept until the call completes (it may have to be sent again), so with
+        // many calls outstanding the array pool runs dry and every frame is a fresh array of this size.
+        var buffer = new FrameBuffer(64);
         BinaryPrimitives.WriteUInt64LittleEndian(buffer.GetSpan(ProtocolConstants.MethodIdSize), methodId);
         buffer.Advance(ProtocolConstants.MethodIdSize);
         return buffer;

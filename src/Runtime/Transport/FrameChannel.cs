@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using Offload.Dispatch;
 using Offload.Protocol;
 
@@ -9,81 +8,167 @@ namespace Offload.Transport;
 
 /// <summary>
 /// A framed, full-duplex channel over a connected socket, used the same way by the parent and the worker.
-/// Reading: a <see cref="PipeReader"/> loop that waits for whole frames with <c>ReadAtLeastAsync</c> and hands each
-/// body to the handler as a slice of the pipe's own buffers. Writing: frames are queued by any thread and a single
-/// writer loop copies every queued frame into the <see cref="PipeWriter"/> before it flushes, so frames that pile up
-/// under load leave in one write (coalescing) while a lone frame still leaves at once.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Reading: a <see cref="PipeReader"/> loop that waits for whole frames with <c>ReadAtLeastAsync</c> and hands each
+/// body to the handler as a slice of the pipe's own buffers.
+/// </para>
+/// <para>
+/// Writing is combining, with no thread of its own: a sender appends its frame to a pending list, and if nobody is
+/// writing, it becomes the writer, copies everything pending into one buffer and hands it to the socket without
+/// blocking, on its own thread. Frames that arrive meanwhile wait for the writer's next round, so under load many
+/// frames leave in one system call, and a lone frame leaves at once with no thread hop: both ends of a call's latency.
+/// When the socket's buffer is full (a slow peer, a large payload) the rest is sent by an asynchronous send, and the
+/// writer role stays taken until it completes, so a sender never blocks.
+/// </para>
+/// </remarks>
 internal sealed class FrameChannel : IAsyncDisposable
 {
+    /// <summary>Above this, a write buffer that grew for a large frame is given back rather than kept.</summary>
+    private const int RetainedWriteBufferBytes = 1024 * 1024;
+
     private readonly Socket _socket;
     private readonly PipeReader _reader;
-    private readonly PipeWriter _writer;
     private readonly int _maxFrameBytes;
-    private readonly Channel<Outgoing> _outgoing = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions
-    {
-        SingleReader = true,
-        AllowSynchronousContinuations = false,
-    });
-
+    private readonly Lock _writeLock = new();
+    private readonly TaskCompletionSource _writesDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private List<Outgoing> _pending = [];
+    private List<Outgoing> _writing = [];
+    private List<PendingCall> _written = [];
+    private byte[] _writeBuffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+    private IFrameHandler? _handler;
     private Task? _run;
+    private bool _writerActive;
+    private bool _writesCompleted;
     private int _closed;
-    private int _writesCompleted;
 
     public FrameChannel(Socket socket, int maxFrameBytes)
     {
         _socket = socket;
         _maxFrameBytes = maxFrameBytes;
+
         var stream = new NetworkStream(socket, ownsSocket: true);
         _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true));
-        _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+
+        // Sends from the fast path must never block the sender's thread: a full socket buffer hands over to SendAsync.
+        // (Set after the stream exists, which insists on a blocking socket; it only ever reads asynchronously.)
+        _socket.Blocking = false;
     }
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>Queues a frame the channel owns and disposes once written. False once the channel is closed.</summary>
+    /// <summary>Queues a frame the channel owns and disposes once written, and writes it. False once the channel is closed.</summary>
     public bool TrySend(FrameBuffer frame)
     {
-        if (_outgoing.Writer.TryWrite(new Outgoing(frame, null)))
+        if (!TryEnqueue(frame))
         {
-            return true;
+            return false;
+        }
+
+        Flush();
+        return true;
+    }
+
+    /// <summary>Queues a call's frame (the call keeps owning it) and writes it. False once the channel is closed.</summary>
+    public bool TrySend(PendingCall call)
+    {
+        if (!TryEnqueue(call))
+        {
+            return false;
+        }
+
+        Flush();
+        return true;
+    }
+
+    /// <summary>Queues a frame without writing it yet (see <see cref="Flush"/>); the channel owns and disposes it.</summary>
+    public bool TryEnqueue(FrameBuffer frame)
+    {
+        lock (_writeLock)
+        {
+            if (!_writesCompleted && !IsClosed)
+            {
+                _pending.Add(new Outgoing(frame, null));
+                return true;
+            }
         }
 
         frame.Dispose();
         return false;
     }
 
-    /// <summary>Queues a call's frame; the call keeps owning it. False once the channel is closed.</summary>
-    public bool TrySend(PendingCall call) => _outgoing.Writer.TryWrite(new Outgoing(null, call));
-
-    /// <summary>
-    /// Runs the read and write loops until the peer closes, an error occurs, or <see cref="Close"/> is called.
-    /// Completes with the exception that ended the channel, or normally when the peer closed cleanly.
-    /// </summary>
-    public Task RunAsync(IFrameHandler handler) => _run = RunCoreAsync(handler);
-
-    private async Task RunCoreAsync(IFrameHandler handler)
+    /// <summary>Queues a call's frame without writing it yet (see <see cref="Flush"/>).</summary>
+    public bool TryEnqueue(PendingCall call)
     {
-        var writeLoop = WriteLoopAsync(handler);
-        try
+        lock (_writeLock)
         {
-            await ReadLoopAsync(handler).ConfigureAwait(false);
-        }
-        finally
-        {
-            Close();
-            try
+            if (_writesCompleted || IsClosed)
             {
-                await writeLoop.ConfigureAwait(false);
+                return false;
             }
-            catch
-            {
-                // The read side's outcome is what the owner needs; a write failure after close adds nothing.
-            }
+
+            _pending.Add(new Outgoing(null, call));
+            return true;
         }
     }
 
-    /// <summary>Closes the channel once; both loops end and queued frames are dropped.</summary>
+    /// <summary>
+    /// Writes what is queued, on this thread, unless another thread is already writing (it will take these too).
+    /// Call it without holding locks that a handler callback could need.
+    /// </summary>
+    public void Flush()
+    {
+        lock (_writeLock)
+        {
+            if (_writerActive || _pending.Count == 0 || _handler is null)
+            {
+                return;
+            }
+
+            _writerActive = true;
+        }
+
+        WriteRounds();
+    }
+
+    /// <summary>
+    /// Writes what is queued on a thread-pool thread instead of this one, unless a writer is already at work. For a
+    /// sender that queues many frames in a row: its own thread stays free to queue more, and the frames pile up for
+    /// the writer to send together, instead of costing a system call each.
+    /// </summary>
+    public void FlushDeferred()
+    {
+        lock (_writeLock)
+        {
+            if (_writerActive || _pending.Count == 0 || _handler is null)
+            {
+                return;
+            }
+
+            _writerActive = true;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static channel => channel.WriteRounds(), this, preferLocal: false);
+    }
+
+    /// <summary>
+    /// Runs the read loop until the peer closes, an error occurs, or <see cref="Close"/> is called, and lets frames
+    /// queued before it started go out. Completes with the exception that ended the channel, or normally when the peer
+    /// closed cleanly.
+    /// </summary>
+    public Task RunAsync(IFrameHandler handler)
+    {
+        lock (_writeLock)
+        {
+            _handler = handler;
+        }
+
+        Flush();
+        return _run = RunCoreAsync(handler);
+    }
+
+    /// <summary>Closes the channel once; reading stops and queued frames are dropped.</summary>
     public void Close()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
@@ -91,7 +176,6 @@ internal sealed class FrameChannel : IAsyncDisposable
             return;
         }
 
-        _outgoing.Writer.TryComplete();
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
@@ -102,22 +186,53 @@ internal sealed class FrameChannel : IAsyncDisposable
         }
 
         _reader.CancelPendingRead();
+        lock (_writeLock)
+        {
+            if (!_writerActive)
+            {
+                DropPendingLocked();
+                _writesDone.TrySetResult();
+            }
+        }
     }
 
     /// <summary>
-    /// Stops accepting frames and lets the write loop send what is queued; used for a graceful shutdown.
+    /// Stops accepting frames, lets what is queued go out, then tells the peer nothing more is coming; used for a
+    /// graceful shutdown.
     /// </summary>
     public void CompleteWrites()
     {
-        Volatile.Write(ref _writesCompleted, 1);
-        _outgoing.Writer.TryComplete();
+        lock (_writeLock)
+        {
+            _writesCompleted = true;
+            if (_writerActive || _pending.Count > 0)
+            {
+                // The writer shuts the sending side down once it has written everything.
+                if (!_writerActive && _handler is not null)
+                {
+                    _writerActive = true;
+                }
+                else
+                {
+                    return;
+                }
+            }
+            else
+            {
+                ShutdownSendLocked();
+                return;
+            }
+        }
+
+        WriteRounds();
     }
 
     public async ValueTask DisposeAsync()
     {
         Close();
 
-        // The pipes' buffers must not be returned while a loop still reads or writes them.
+        // The pipe's buffers must not be returned while the loop still reads them, nor the write buffer while a send
+        // still uses it.
         if (_run is { } run)
         {
             try
@@ -130,21 +245,34 @@ internal sealed class FrameChannel : IAsyncDisposable
             }
         }
 
-        await _reader.CompleteAsync().ConfigureAwait(false);
+        await _writesDone.Task.ConfigureAwait(false);
         try
         {
-            // Completing the writer flushes what it still buffers. When the peer is gone that fails (broken pipe), and
-            // disposing must not throw for it: the owner already knows how the channel ended.
-            await _writer.CompleteAsync().ConfigureAwait(false);
+            await _reader.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        catch (Exception)
         {
+            // Nothing left to read matters once the channel is closed.
         }
 
         _socket.Dispose();
-        while (_outgoing.Reader.TryRead(out var item))
+        lock (_writeLock)
         {
-            item.Frame?.Dispose();
+            DropPendingLocked();
+            ArrayPool<byte>.Shared.Return(_writeBuffer);
+            _writeBuffer = [];
+        }
+    }
+
+    private async Task RunCoreAsync(IFrameHandler handler)
+    {
+        try
+        {
+            await ReadLoopAsync(handler).ConfigureAwait(false);
+        }
+        finally
+        {
+            Close();
         }
     }
 
@@ -185,69 +313,241 @@ internal sealed class FrameChannel : IAsyncDisposable
         }
     }
 
-    private async Task WriteLoopAsync(IFrameHandler handler)
+    /// <summary>
+    /// The writer's rounds, entered holding the writer role: take everything pending, copy it into the write buffer,
+    /// send it without blocking; repeat until nothing is pending. A send the socket cannot take at once continues
+    /// asynchronously, and that continuation carries on the rounds.
+    /// </summary>
+    private void WriteRounds()
     {
-        var reader = _outgoing.Reader;
-        var batch = new List<PendingCall>();
+        while (true)
+        {
+            int length;
+            lock (_writeLock)
+            {
+                if (IsClosed)
+                {
+                    EndWritingLocked();
+                    return;
+                }
+
+                if (_pending.Count == 0)
+                {
+                    if (_writesCompleted)
+                    {
+                        ShutdownSendLocked();
+                    }
+
+                    _writerActive = false;
+                    return;
+                }
+
+                (_pending, _writing) = (_writing, _pending);
+            }
+
+            try
+            {
+                length = CopyBatch();
+            }
+            catch (Exception)
+            {
+                // A handler callback failed: the channel cannot be trusted to stay consistent.
+                Close();
+                continue;
+            }
+
+            if (length == 0)
+            {
+                continue;
+            }
+
+            var sent = TrySendNow(length, out var failed);
+            if (failed)
+            {
+                Close();
+                continue;
+            }
+
+            if (sent < length)
+            {
+                _ = SendRestAsync(sent, length);
+                return;
+            }
+
+            MarkWritten();
+        }
+    }
+
+    /// <summary>Copies the batch in <see cref="_writing"/> into the write buffer; returns the bytes to send.</summary>
+    private int CopyBatch()
+    {
+        var length = 0;
+        foreach (var item in _writing)
+        {
+            if (item.Frame is { } frame)
+            {
+                var span = frame.WrittenSpan;
+                EnsureWriteCapacity(length + span.Length, length);
+                span.CopyTo(_writeBuffer.AsSpan(length));
+                length += span.Length;
+                frame.Dispose();
+            }
+            else
+            {
+                var call = item.Call!;
+                var writer = new SpanAppender(this, length);
+                if (call.TryCopyFrameTo(ref writer))
+                {
+                    length = writer.Length;
+                    _written.Add(call);
+                }
+                else
+                {
+                    _handler!.OnCallSkipped(call);
+                }
+            }
+        }
+
+        _writing.Clear();
+        return length;
+    }
+
+    private void EnsureWriteCapacity(int needed, int keep)
+    {
+        if (needed <= _writeBuffer.Length)
+        {
+            return;
+        }
+
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _writeBuffer.Length * 2));
+        _writeBuffer.AsSpan(0, keep).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_writeBuffer);
+        _writeBuffer = bigger;
+    }
+
+    private int TrySendNow(int length, out bool failed)
+    {
+        failed = false;
+        var sent = 0;
+        while (sent < length)
+        {
+            int count;
+            SocketError error;
+            try
+            {
+                count = _socket.Send(_writeBuffer, sent, length - sent, SocketFlags.None, out error);
+            }
+            catch (ObjectDisposedException)
+            {
+                failed = true;
+                return sent;
+            }
+
+            if (error == SocketError.WouldBlock)
+            {
+                return sent;
+            }
+
+            if (error != SocketError.Success)
+            {
+                failed = true;
+                return sent;
+            }
+
+            sent += count;
+        }
+
+        return sent;
+    }
+
+    private async Task SendRestAsync(int sent, int length)
+    {
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (sent < length)
             {
-                while (reader.TryRead(out var item))
-                {
-                    if (item.Frame is { } frame)
-                    {
-                        _writer.Write(frame.WrittenSpan);
-                        frame.Dispose();
-                    }
-                    else if (item.Call!.TryCopyFrameTo(_writer))
-                    {
-                        batch.Add(item.Call);
-                    }
-                    else
-                    {
-                        handler.OnCallSkipped(item.Call);
-                    }
-                }
-
-                var flush = await _writer.FlushAsync().ConfigureAwait(false);
-                foreach (var call in batch)
-                {
-                    call.IsWritten = true;
-                }
-
-                batch.Clear();
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    break;
-                }
+                sent += await _socket.SendAsync(_writeBuffer.AsMemory(sent, length - sent), SocketFlags.None).ConfigureAwait(false);
             }
         }
         catch (Exception)
         {
-            // The peer went away (or writing broke): the channel is closed below and the read loop reports it.
+            // The peer went away: the read side reports it.
+            Close();
         }
-        finally
+
+        if (!IsClosed)
         {
-            if (Volatile.Read(ref _writesCompleted) == 0)
-            {
-                // Writing stopped without CompleteWrites: nothing sent from now on would ever leave, so close the
-                // channel rather than let frames pile up in a queue nobody drains.
-                Close();
-            }
-            else if (!IsClosed)
-            {
-                // Graceful end of writes (CompleteWrites): tell the peer nothing more is coming.
-                try
-                {
-                    _socket.Shutdown(SocketShutdown.Send);
-                }
-                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-                {
-                }
-            }
+            MarkWritten();
+        }
+
+        WriteRounds();
+    }
+
+    /// <summary>The calls in the batch just sent reached the socket: from now on, a dying worker may have run them.</summary>
+    private void MarkWritten()
+    {
+        foreach (var call in _written)
+        {
+            call.IsWritten = true;
+        }
+
+        _written.Clear();
+        if (_writeBuffer.Length > RetainedWriteBufferBytes)
+        {
+            ArrayPool<byte>.Shared.Return(_writeBuffer);
+            _writeBuffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        }
+    }
+
+    private void EndWritingLocked()
+    {
+        _written.Clear();
+        DropPendingLocked();
+        _writerActive = false;
+        _writesDone.TrySetResult();
+    }
+
+    private void DropPendingLocked()
+    {
+        foreach (var item in _pending)
+        {
+            item.Frame?.Dispose();
+        }
+
+        _pending.Clear();
+    }
+
+    private void ShutdownSendLocked()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
         }
     }
 
     private readonly record struct Outgoing(FrameBuffer? Frame, PendingCall? Call);
+
+    /// <summary>Lets a call copy its frame into the write buffer, growing it as needed, without an interface allocation.</summary>
+    internal ref struct SpanAppender
+    {
+        private readonly FrameChannel _channel;
+
+        public SpanAppender(FrameChannel channel, int length)
+        {
+            _channel = channel;
+            Length = length;
+        }
+
+        public int Length { get; private set; }
+
+        public void Append(ReadOnlySpan<byte> bytes)
+        {
+            _channel.EnsureWriteCapacity(Length + bytes.Length, Length);
+            bytes.CopyTo(_channel._writeBuffer.AsSpan(Length));
+            Length += bytes.Length;
+        }
+    }
 }

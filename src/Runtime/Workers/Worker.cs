@@ -40,6 +40,7 @@ internal sealed class Worker : IFrameHandler
     private bool _refusing;
     private long _callsCompleted;
     private long _headSince;
+    private long _averageServiceTicks;
     private long _killedForCallId = -1;
     private string? _recycleReason;
 
@@ -64,6 +65,34 @@ internal sealed class Worker : IFrameHandler
 
     /// <summary>Calls ever assigned to this worker; maintained by the pool under its lock (for <see cref="WorkerPoolOptions.MaxCallsPerWorker"/>).</summary>
     public int CallsAssigned { get; set; }
+
+    /// <summary>
+    /// How many calls the pool may have outstanding on this worker when <see cref="WorkerPoolOptions.Prefetch"/> is
+    /// automatic: one running plus enough queued to cover a round trip to the parent. Calls of a few microseconds need
+    /// dozens in flight or the worker idles between them; calls of milliseconds need none queued, and queueing them
+    /// would only strand work behind a long call while another worker sits idle.
+    /// </summary>
+    public int AdaptiveWindow
+    {
+        get
+        {
+            var average = Volatile.Read(ref _averageServiceTicks);
+            if (average == 0)
+            {
+                return 2;
+            }
+
+            var microseconds = average * 1_000_000 / Stopwatch.Frequency;
+            return microseconds switch
+            {
+                < 25 => 64,
+                < 100 => 16,
+                < 400 => 4,
+                < 2_000 => 2,
+                _ => 1,
+            };
+        }
+    }
 
     /// <summary>True once the pool retired this worker: it gets no more calls, finishes the ones it has, then stops.</summary>
     public bool IsRetiring { get; set; }
@@ -142,21 +171,26 @@ internal sealed class Worker : IFrameHandler
                 }
             }
 
-            channel.TrySend(FrameBuffer.CreateEmpty(FrameKind.Ping, WarmupPingId));
+            channel.TryEnqueue(FrameBuffer.CreateEmpty(FrameKind.Ping, WarmupPingId));
         }
 
+        channel.Flush();
         return true;
     }
 
     /// <summary>Sends a call; false when the worker can no longer take it (the pool then gives it to another).</summary>
     public bool TrySend(PendingCall call)
     {
+        FrameChannel channel;
+        bool idle;
         lock (_lock)
         {
             if (_state != StateReady || _channel is null)
             {
                 return false;
             }
+
+            channel = _channel;
 
             // Sent on the same ordered channel just before the call, so the worker has it loaded in time.
             if (!SendLoadAssemblyLocked(_channel, call.Method.Assembly))
@@ -166,21 +200,35 @@ internal sealed class Worker : IFrameHandler
                 return false;
             }
 
-            if (_inFlight.Count == 0)
+            idle = _inFlight.Count == 0;
+            if (idle)
             {
-                _headSince = Environment.TickCount64;
+                _headSince = Stopwatch.GetTimestamp();
             }
 
             _inFlight.Add(call.CallId, call);
             call.Worker = this;
             call.IsWritten = false;
-            if (!_channel.TrySend(call))
+            if (!channel.TryEnqueue(call))
             {
                 _inFlight.Remove(call.CallId);
                 call.Worker = null;
                 Volatile.Write(ref _refusing, true);
                 return false;
             }
+        }
+
+        // Written outside the lock: the writing thread may run callbacks (a call canceled meanwhile) that take locks.
+        // A call to an idle worker is written on this thread at once: its latency is the caller's. A call to a busy
+        // worker waits for the worker anyway, so it is left to a background write that also takes the calls queued
+        // after it: under load, many calls then leave in one system call.
+        if (idle)
+        {
+            channel.Flush();
+        }
+        else
+        {
+            channel.FlushDeferred();
         }
 
         return true;
@@ -195,7 +243,7 @@ internal sealed class Worker : IFrameHandler
 
         var load = FrameBuffer.CreateMessage(new LoadAssemblyMessage { FullName = assembly.FullName!, Location = assembly.Location });
         load.Seal(FrameKind.LoadAssembly, 0);
-        if (!channel.TrySend(load))
+        if (!channel.TryEnqueue(load))
         {
             return false;
         }
@@ -207,13 +255,16 @@ internal sealed class Worker : IFrameHandler
     /// <summary>Asks the worker to cancel a call it was sent.</summary>
     public void SendCancel(PendingCall call)
     {
+        FrameChannel? channel = null;
         lock (_lock)
         {
-            if (_channel is not null && _inFlight.ContainsKey(call.CallId))
+            if (_channel is not null && _inFlight.ContainsKey(call.CallId) && _channel.TryEnqueue(FrameBuffer.CreateEmpty(FrameKind.Cancel, call.CallId)))
             {
-                _channel.TrySend(FrameBuffer.CreateEmpty(FrameKind.Cancel, call.CallId));
+                channel = _channel;
             }
         }
+
+        channel?.Flush();
     }
 
     public void OnFrame(in FrameHeader header, in ReadOnlySequence<byte> body)
@@ -318,12 +369,12 @@ internal sealed class Worker : IFrameHandler
             if (head.IsCompleted)
             {
                 var since = Math.Max(head.CompletedAt, _headSince);
-                if (now - since > (long)_options.CancellationGracePeriod.TotalMilliseconds)
+                if (Stopwatch.GetElapsedTime(since, now) > _options.CancellationGracePeriod)
                 {
                     reason = $"it kept running {head.Method.DisplayName} for {_options.CancellationGracePeriod.TotalSeconds:0.###} s after the call was canceled";
                 }
             }
-            else if ((head.Method.Timeout ?? _options.CallTimeout) is { } timeout && now - _headSince > (long)timeout.TotalMilliseconds)
+            else if ((head.Method.Timeout ?? _options.CallTimeout) is { } timeout && Stopwatch.GetElapsedTime(_headSince, now) > timeout)
             {
                 _killedForCallId = head.CallId;
                 reason = $"{head.Method.DisplayName} ran past its timeout of {timeout.TotalSeconds:0.###} s";
@@ -624,7 +675,11 @@ internal sealed class Worker : IFrameHandler
 
         if (wasHead)
         {
-            _headSince = Environment.TickCount64;
+            // The next call starts now. How long this one ran feeds the average that sizes the prefetch window.
+            var now = Stopwatch.GetTimestamp();
+            var ran = now - _headSince;
+            _averageServiceTicks = _averageServiceTicks == 0 ? ran : ((_averageServiceTicks * 7) + ran) / 8;
+            _headSince = now;
         }
 
         return true;

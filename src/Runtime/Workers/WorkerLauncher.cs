@@ -86,6 +86,10 @@ internal sealed class WorkerLauncher
         info.Environment.TryAdd("DOTNET_gcServer", "0");
         info.Environment.TryAdd("DOTNET_gcConcurrent", "0");
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+
+        // A worker has one socket and one reader: running its completions on the socket engine's own thread, instead
+        // of queueing each to the thread pool, takes a thread hop off every call. The read loop only queues work.
+        info.Environment.TryAdd("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         if (options.WorkerHeapHardLimitBytes is { } heapLimit)
         {
             // The runtime reads it as hexadecimal. A hard limit makes running out of memory an exception in the call

@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using MemoryPack;
 using Offload.Dispatch;
 using Offload.Protocol;
@@ -22,13 +21,17 @@ namespace Offload.Workers;
 /// </remarks>
 internal sealed class WorkerSession : IFrameHandler
 {
+    /// <summary>Answers held back while more work is queued, at most; then they go out even under load.</summary>
+    private const int MaxUnflushedAnswers = 32;
+
     private static WorkerSession? current;
 
     private readonly WorkerArguments _arguments;
     private readonly Action<string> _onFatal;
     private readonly DispatcherRegistry _registry = new();
-    private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<long, CancellationTokenSource> _cancellations = new();
+    private readonly BlockingCollection<WorkItem> _work = new(new ConcurrentQueue<WorkItem>());
+    private readonly TaskCompletionSource _executorDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<long, Invocation> _cancellations = new();
     private readonly Action<FrameBuffer> _sendAnswer;
     private FrameChannel? _channel;
     private Exception? _initializerFailure;
@@ -57,6 +60,12 @@ internal sealed class WorkerSession : IFrameHandler
     /// <summary>The session of this worker process; lets tests play a worker that breaks the protocol.</summary>
     internal static WorkerSession? Current => Volatile.Read(ref current);
 
+    /// <summary>The id of the call the executor is running, if any; for tests that play a worker breaking the protocol.</summary>
+    internal long? RunningCallId { get; private set; }
+
+    /// <summary>The session's channel; for tests that play a worker breaking the protocol.</summary>
+    internal FrameChannel? Channel => _channel;
+
     /// <summary>True once the pool asked this worker to finish and exit.</summary>
     public bool IsShuttingDownGracefully => Volatile.Read(ref _shuttingDown) != 0;
 
@@ -65,7 +74,10 @@ internal sealed class WorkerSession : IFrameHandler
         await using var channel = new FrameChannel(socket, _arguments.MaxFrameBytes);
         _channel = channel;
         Volatile.Write(ref current, this);
-        var executor = Task.Run(ExecuteAsync);
+        // One dedicated thread runs every call: user code always sees the same thread (some native libraries insist),
+        // and a call handed over from the read loop wakes a waiting thread instead of queueing on the thread pool.
+        var executor = new Thread(Execute) { IsBackground = true, Name = "Offload executor" };
+        executor.Start();
         try
         {
             await channel.RunAsync(this).ConfigureAwait(false);
@@ -73,7 +85,7 @@ internal sealed class WorkerSession : IFrameHandler
         catch (Exception ex)
         {
             _onFatal($"channel failed: {ex.GetType().Name}: {ex.Message}");
-            _work.Writer.TryComplete();
+            _work.CompleteAdding();
             return 1;
         }
 
@@ -81,11 +93,11 @@ internal sealed class WorkerSession : IFrameHandler
         {
             // The parent closed the channel without asking us to finish: it is gone, and so are we.
             _onFatal("the pool closed the channel");
-            _work.Writer.TryComplete();
+            _work.CompleteAdding();
             return 1;
         }
 
-        await executor.ConfigureAwait(false);
+        await _executorDone.Task.ConfigureAwait(false);
         return 0;
     }
 
@@ -112,7 +124,7 @@ internal sealed class WorkerSession : IFrameHandler
 
                 break;
             case FrameKind.Cancel:
-                if (_cancellations.TryGetValue(header.CallId, out var cancellation))
+                if (_cancellations.TryGetValue(header.CallId, out var canceled))
                 {
                     // Off the read loop: user callbacks registered on the token run here, and one that blocks or
                     // throws must not stall or break the channel.
@@ -120,7 +132,7 @@ internal sealed class WorkerSession : IFrameHandler
                     {
                         try
                         {
-                            cancellation.Cancel();
+                            canceled.Cancel();
                         }
                         catch (ObjectDisposedException)
                         {
@@ -136,7 +148,7 @@ internal sealed class WorkerSession : IFrameHandler
                 break;
             case FrameKind.Shutdown:
                 Volatile.Write(ref _shuttingDown, 1);
-                _work.Writer.TryComplete();
+                _work.CompleteAdding();
                 break;
             case FrameKind.Ping:
                 Enqueue(new WorkItem(WorkKind.Pong, header.CallId));
@@ -182,9 +194,8 @@ internal sealed class WorkerSession : IFrameHandler
 
     private void Enqueue(WorkItem item)
     {
-        if (!_work.Writer.TryWrite(item))
+        if (_work.IsAddingCompleted || !TryAdd(item))
         {
-            item.Cancellation?.Dispose();
             if (item.Arguments is { } arguments)
             {
                 ArrayPool<byte>.Shared.Return(arguments);
@@ -215,39 +226,77 @@ internal sealed class WorkerSession : IFrameHandler
         var arguments = ArrayPool<byte>.Shared.Rent(Math.Max(argumentsLength, 1));
         body.Slice(ProtocolConstants.MethodIdSize).CopyTo(arguments);
 
-        var cancellation = new CancellationTokenSource();
-        _cancellations[callId] = cancellation;
-        var invocation = new Invocation(callId, methodId, arguments, argumentsLength, _sendAnswer, _arguments.MaxFrameBytes, cancellation.Token);
-        Enqueue(new WorkItem(WorkKind.Call, callId) { Invocation = invocation, Arguments = arguments, Cancellation = cancellation });
+        var invocation = new Invocation(callId, methodId, arguments, argumentsLength, _sendAnswer, _arguments.MaxFrameBytes);
+        _cancellations[callId] = invocation;
+        Enqueue(new WorkItem(WorkKind.Call, callId) { Invocation = invocation, Arguments = arguments });
     }
 
-    private async Task ExecuteAsync()
+    private bool TakeNext(out WorkItem item)
     {
         try
         {
-            await foreach (var item in _work.Reader.ReadAllAsync().ConfigureAwait(false))
+            item = _work.Take();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // Adding was completed and the queue is empty: the pool asked us to finish.
+            item = default;
+            return false;
+        }
+    }
+
+    private bool TryAdd(WorkItem item)
+    {
+        try
+        {
+            _work.Add(item);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // Adding was completed (shutdown) in the meantime.
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The executor thread: runs queued work one item at a time. Answers go out when the queue runs dry (or every few
+    /// answers under load), so a burst of short calls leaves in a few writes while a lone call is answered at once.
+    /// </summary>
+    private void Execute()
+    {
+        try
+        {
+            var unflushed = 0;
+            while (TakeNext(out var item))
             {
-                switch (item.Kind)
+                var work = item.Kind switch
                 {
-                    case WorkKind.Call:
-                        await ExecuteCallAsync(item).ConfigureAwait(false);
-                        break;
-                    case WorkKind.Initialize:
-                        await InitializeAsync(item.Dispatchers!).ConfigureAwait(false);
-                        break;
-                    case WorkKind.Pong:
-                        AnswerPing(item.CallId);
-                        break;
+                    WorkKind.Call => ExecuteCallAsync(item),
+                    WorkKind.Initialize => InitializeAsync(item.Dispatchers!),
+                    _ => AnswerPing(item.CallId),
+                };
+
+                // Asynchronous methods continue on the thread pool; this thread waits, as a worker runs one call at a time.
+                work.GetAwaiter().GetResult();
+                if (++unflushed >= MaxUnflushedAnswers || _work.Count == 0)
+                {
+                    _channel?.Flush();
+                    unflushed = 0;
                 }
             }
 
             // Graceful shutdown: everything queued has been answered; let the writer drain and close our side.
+            _channel?.Flush();
             _channel?.CompleteWrites();
+            _executorDone.TrySetResult();
         }
         catch (Exception ex)
         {
             // Nothing should get here; if something does, a worker that silently stops answering would hang every
             // call sent to it. Dying instead makes the pool report the running call and replace this worker.
+            _executorDone.TrySetResult();
             _onFatal($"executor failed: {ex}");
         }
     }
@@ -255,10 +304,10 @@ internal sealed class WorkerSession : IFrameHandler
     private async Task ExecuteCallAsync(WorkItem item)
     {
         var invocation = item.Invocation!;
-        var cancellation = item.Cancellation!;
+        RunningCallId = invocation.CallId;
         try
         {
-            if (cancellation.IsCancellationRequested)
+            if (invocation.IsCancellationRequested)
             {
                 invocation.Canceled();
                 return;
@@ -270,7 +319,7 @@ internal sealed class WorkerSession : IFrameHandler
                 invocation.Fail(new InvalidOperationException("The generated invoker returned without an answer."));
             }
         }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested && !invocation.Answered)
+        catch (OperationCanceledException) when (invocation.IsCancellationRequested && !invocation.Answered)
         {
             invocation.Canceled();
         }
@@ -292,7 +341,8 @@ internal sealed class WorkerSession : IFrameHandler
         finally
         {
             _cancellations.TryRemove(invocation.CallId, out _);
-            cancellation.Dispose();
+            invocation.DisposeCancellation();
+            RunningCallId = null;
             ArrayPool<byte>.Shared.Return(item.Arguments!);
         }
     }
@@ -307,7 +357,7 @@ internal sealed class WorkerSession : IFrameHandler
         var callId = BinaryPrimitives.ReadInt64LittleEndian(frame.WrittenSpan[FrameHeader.CallIdOffset..]);
         _cancellations.TryRemove(callId, out _);
         CheckMemory();
-        Send(frame);
+        Enqueue(frame);
     }
 
     /// <summary>Runs newly loaded assemblies' initializers; a failure is kept for the calls and the pong to report.</summary>
@@ -331,17 +381,18 @@ internal sealed class WorkerSession : IFrameHandler
     /// Answers a ping after everything queued before it ran. While an initializer has failed, the answer is that
     /// error instead: the pool then knows this worker cannot serve, and why.
     /// </summary>
-    private void AnswerPing(long pingId)
+    private Task AnswerPing(long pingId)
     {
         if (_initializerFailure is { } failure)
         {
             var error = FrameBuffer.CreateError(failure, _arguments.MaxFrameBytes);
             error.Seal(FrameKind.Error, pingId);
-            Send(error);
-            return;
+            Enqueue(error);
+            return Task.CompletedTask;
         }
 
-        Send(FrameBuffer.CreateEmpty(FrameKind.Pong, pingId));
+        Enqueue(FrameBuffer.CreateEmpty(FrameKind.Pong, pingId));
+        return Task.CompletedTask;
     }
 
     private void CheckMemory()
@@ -368,7 +419,16 @@ internal sealed class WorkerSession : IFrameHandler
         _retireSent = true;
         var frame = FrameBuffer.CreateMessage(reason);
         frame.Seal(FrameKind.Retire, 0);
-        Send(frame);
+        Enqueue(frame);
+    }
+
+    /// <summary>Queues a frame for the executor's next flush.</summary>
+    private void Enqueue(FrameBuffer frame)
+    {
+        if (_channel is null || !_channel.TryEnqueue(frame))
+        {
+            frame.Dispose();
+        }
     }
 
     private void Send(FrameBuffer frame)
@@ -385,7 +445,6 @@ internal sealed class WorkerSession : IFrameHandler
 
         public byte[]? Arguments { get; init; }
 
-        public CancellationTokenSource? Cancellation { get; init; }
 
         public IReadOnlyList<IOffloadDispatcher>? Dispatchers { get; init; }
     }
