@@ -66,6 +66,19 @@ public sealed class Invocation
 
     internal bool Answered => Volatile.Read(ref _answered) != 0;
 
+    /// <summary>The call's encoded arguments (for a map chunk: the item count, then every item's arguments).</summary>
+    internal ReadOnlySpan<byte> ArgumentBytes => new(_arguments, 0, _argumentsLength);
+
+    /// <summary>The largest frame the channel takes.</summary>
+    internal int MaxFrameBytes => _maxFrameBytes;
+
+    /// <summary>
+    /// Asks the pool to replace this worker, with the reason; set by the worker session. A map chunk answers an item's
+    /// failure with its results so far instead of throwing, so the worker loop never sees an item that ran out of
+    /// memory or stack, and the chunk asks for this itself.
+    /// </summary>
+    internal Action<string>? RequestRetire { get; init; }
+
     /// <summary>Reads the call's arguments.</summary>
     public TArguments ReadArguments<TArguments>()
         where TArguments : struct, IOffloadArguments
@@ -138,6 +151,44 @@ public sealed class Invocation
         var result = await task.ConfigureAwait(false);
         await Return(result).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Runs a map chunk of a method that returns a value: each item in turn, then one answer with every result.
+    /// <paramref name="run"/> calls the method with one item's arguments and the chunk's cancellation token.
+    /// </summary>
+    public ValueTask RunBatch<TArguments, TResult>(Func<TArguments, CancellationToken, TResult> run)
+        where TArguments : struct, IOffloadArguments
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return BatchExecution.Run<TArguments, ValueItemRunner<TArguments, TResult>>(this, new(run));
+    }
+
+    /// <summary>Runs a map chunk of a method with no result: each item in turn, then one answer.</summary>
+    public ValueTask RunBatch<TArguments>(Action<TArguments, CancellationToken> run)
+        where TArguments : struct, IOffloadArguments
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return BatchExecution.Run<TArguments, VoidItemRunner<TArguments>>(this, new(run));
+    }
+
+    /// <summary>Runs a map chunk of an asynchronous method with a result, awaiting each item before the next.</summary>
+    public ValueTask RunBatchAsync<TArguments, TResult>(Func<TArguments, CancellationToken, ValueTask<TResult>> run)
+        where TArguments : struct, IOffloadArguments
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return BatchExecution.RunAsync(this, run);
+    }
+
+    /// <summary>Runs a map chunk of an asynchronous method with no result, awaiting each item before the next.</summary>
+    public ValueTask RunBatchAsync<TArguments>(Func<TArguments, CancellationToken, ValueTask> run)
+        where TArguments : struct, IOffloadArguments
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return BatchExecution.RunAsync(this, run);
+    }
+
+    /// <summary>Answers a map chunk with its result frame (<see cref="BatchLayout"/>), which the invocation then owns.</summary>
+    internal void AnswerBatch(FrameBuffer frame) => Send(FrameKind.Result, frame);
 
     /// <summary>
     /// Answers with an error; used by the worker loop, never by generated code. An error too large for one frame (a

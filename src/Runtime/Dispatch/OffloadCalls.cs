@@ -8,7 +8,7 @@ namespace Offload.Dispatch;
 /// The entry points generated companions call: encode the arguments once, then hand the call to a pool.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class OffloadCalls
+public static partial class OffloadCalls
 {
     /// <summary>Runs a method that returns a value in a worker of <paramref name="pool"/>.</summary>
     public static Task<TResult> InvokeAsync<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)

@@ -104,6 +104,42 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     public void Seal(FrameKind kind, long callId, byte flags = 0) =>
         new FrameHeader(kind, flags, callId, BodyLength).Write(_array);
 
+    /// <summary>
+    /// Overwrites four bytes already written at <paramref name="position"/> (from the frame's start) with
+    /// <paramref name="value"/>, little-endian: a count that is known only once the body behind it is written.
+    /// </summary>
+    public void PatchInt32(int position, int value)
+    {
+        if (position < FrameHeader.Size || position > _written - sizeof(int))
+        {
+            throw new ArgumentOutOfRangeException(nameof(position));
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(_array.AsSpan(position), value);
+    }
+
+    /// <summary>As <see cref="PatchInt32"/>, for eight bytes.</summary>
+    public void PatchInt64(int position, long value)
+    {
+        if (position < FrameHeader.Size || position > _written - sizeof(long))
+        {
+            throw new ArgumentOutOfRangeException(nameof(position));
+        }
+
+        BinaryPrimitives.WriteInt64LittleEndian(_array.AsSpan(position), value);
+    }
+
+    /// <summary>Drops everything written after the first <paramref name="length"/> bytes (header included).</summary>
+    public void Truncate(int length)
+    {
+        if (length < FrameHeader.Size || length > _written)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length));
+        }
+
+        _written = length;
+    }
+
     /// <inheritdoc />
     public void Advance(int count)
     {

@@ -33,6 +33,7 @@ internal sealed class WorkerSession : IFrameHandler
     private readonly TaskCompletionSource _executorDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<long, Invocation> _cancellations = new();
     private readonly Action<FrameBuffer> _sendAnswer;
+    private readonly Action<string> _retire;
     private FrameChannel? _channel;
     private Exception? _initializerFailure;
     private int _shuttingDown;
@@ -48,6 +49,7 @@ internal sealed class WorkerSession : IFrameHandler
         _arguments = arguments;
         _onFatal = onFatal ?? DieNow;
         _sendAnswer = SendAnswer;
+        _retire = Retire;
     }
 
     private enum WorkKind
@@ -226,7 +228,11 @@ internal sealed class WorkerSession : IFrameHandler
         var arguments = ArrayPool<byte>.Shared.Rent(Math.Max(argumentsLength, 1));
         body.Slice(ProtocolConstants.MethodIdSize).CopyTo(arguments);
 
-        var invocation = new Invocation(callId, methodId, arguments, argumentsLength, _sendAnswer, _arguments.MaxFrameBytes);
+        var invocation = new Invocation(callId, methodId, arguments, argumentsLength, _sendAnswer, _arguments.MaxFrameBytes)
+        {
+            // A map chunk reports its items' failures itself, so it asks for retirement itself too.
+            RequestRetire = _retire,
+        };
         _cancellations[callId] = invocation;
         Enqueue(new WorkItem(WorkKind.Call, callId) { Invocation = invocation, Arguments = arguments });
     }
