@@ -1,8 +1,10 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Offload.Generator.Emit;
 using Offload.Generator.Model;
+using Offload.Generator.Validation;
 
 namespace Offload.Generator;
 
@@ -37,8 +39,20 @@ public sealed partial class OffloadGenerator
             writer.Line();
             WriteCompanions(writer, model);
             writer.Line();
+            if (model.HasMap)
+            {
+                WriteMapCompanions(writer, model);
+                writer.Line();
+            }
+
             WriteInvoker(writer, model);
             writer.Line();
+            if (model.HasMap)
+            {
+                WriteBatchInvoker(writer, model);
+                writer.Line();
+            }
+
             WriteArguments(writer, model);
 
             foreach (var _ in model.ContainingTypes)
@@ -138,6 +152,15 @@ public sealed partial class OffloadGenerator
             writer.Line(GeneratedCode);
             writer.Line($"private static readonly global::Offload.Dispatch.MethodDescriptor {model.DescriptorFieldName} =");
             writer.Line($"    new(typeof({model.ContainingTypeFullName}), {model.MethodIdLiteral}, \"{model.DisplayName}\"){DescriptorSettings(model)};");
+            if (model.HasMap)
+            {
+                // A map chunk is a call of its own id, with the method's retry and timeout settings (a timeout then
+                // bounds a whole chunk; automatic chunk sizing keeps chunks well below it).
+                writer.Line();
+                writer.Line(GeneratedCode);
+                writer.Line($"private static readonly global::Offload.Dispatch.MethodDescriptor {model.BatchDescriptorFieldName} =");
+                writer.Line($"    new(typeof({model.ContainingTypeFullName}), {model.BatchMethodIdLiteral}, \"{model.DisplayName}\"){DescriptorSettings(model)};");
+            }
         }
 
         /// <summary>
@@ -208,6 +231,95 @@ public sealed partial class OffloadGenerator
                 var name = parameter.Name.TrimStart('@');
                 writer.Line($"/// <param name=\"{name}\">The method's <c>{name}</c> argument, sent to the worker.</param>");
             }
+        }
+
+        /// <summary>
+        /// The map companions: <c>{Base}MapAsync</c> and <c>{Base}MapUnorderedAsync</c> for a method with a result,
+        /// <c>{Base}ForEachAsync</c> for one without; each over an <c>IEnumerable</c> or an <c>IAsyncEnumerable</c> of
+        /// the method's arguments (the argument itself for one parameter, a tuple in parameter order for several), on
+        /// the shared pool or a given one.
+        /// </summary>
+        private static void WriteMapCompanions(SourceWriter writer, MethodModel model)
+        {
+            var sent = model.Parameters.Where(static p => !p.IsCancellationToken).ToArray();
+            var itemType = sent.Length == 1 ? sent[0].Type : "(" + string.Join(", ", sent.Select(TupleElement)) + ")";
+            var toArguments = sent.Length == 1
+                ? $"static item => new {model.ArgumentsTypeName}(item)"
+                : $"static item => new {model.ArgumentsTypeName}({string.Join(", ", sent.Select(static (_, i) => "item.Item" + (i + 1).ToString(CultureInfo.InvariantCulture)))})";
+            var sourceDoc = sent.Length == 1
+                ? $"/// <param name=\"source\">The method's <c>{sent[0].Name.TrimStart('@')}</c> argument for each call, read lazily as chunks are sent.</param>"
+                : "/// <param name=\"source\">The method's arguments for each call, as a tuple in parameter order, read lazily as chunks are sent.</param>";
+            var map = new MapFamily(model, itemType, toArguments, sourceDoc);
+            if (HasResult(model.ReturnKind))
+            {
+                map.Write(
+                    writer,
+                    model.MapBaseName + "MapAsync",
+                    "MapAsync",
+                    $"global::System.Collections.Generic.IAsyncEnumerable<{model.ResultType}>",
+                    $"{itemType}, {model.ArgumentsTypeName}, {model.ResultType}",
+                    "in chunks, and yields the results in input order",
+                    "/// <returns>The results, in input order. Enumerating fails with <see cref=\"global::Offload.MapItemException\"/> when an item throws (after yielding the results of every item before it), or with what ended a chunk, such as <see cref=\"global::Offload.WorkerCrashedException\"/>.</returns>");
+                writer.Line();
+                map.Write(
+                    writer,
+                    model.MapBaseName + "MapUnorderedAsync",
+                    "MapUnorderedAsync",
+                    $"global::System.Collections.Generic.IAsyncEnumerable<global::Offload.MapResult<{model.ResultType}>>",
+                    $"{itemType}, {model.ArgumentsTypeName}, {model.ResultType}",
+                    "in chunks, and yields each result with its input position as soon as its chunk completes",
+                    "/// <returns>The results with their input positions, as chunks complete. Enumerating fails with <see cref=\"global::Offload.MapItemException\"/> when an item throws, or with what ended a chunk, such as <see cref=\"global::Offload.WorkerCrashedException\"/>.</returns>");
+            }
+            else
+            {
+                map.Write(
+                    writer,
+                    model.MapBaseName + "ForEachAsync",
+                    "ForEachAsync",
+                    Task,
+                    $"{itemType}, {model.ArgumentsTypeName}",
+                    "in chunks",
+                    "/// <returns>A task that completes once every item has run, or fails with <see cref=\"global::Offload.MapItemException\"/> when an item throws, or with what ended a chunk, such as <see cref=\"global::Offload.WorkerCrashedException\"/>.</returns>");
+            }
+        }
+
+        /// <summary>
+        /// One element of a map companion's tuple: the parameter's type, named after the parameter where C# allows that
+        /// name in a tuple (not <c>Rest</c>, <c>ToString</c> and the like, nor <c>ItemN</c> in another position).
+        /// </summary>
+        private static string TupleElement(ParameterModel parameter, int index)
+        {
+            var name = parameter.Name.TrimStart('@');
+            var reserved = name is "CompareTo" or "Deconstruct" or "Equals" or "GetHashCode" or "Rest" or "ToString" or "_"
+                || (name.StartsWith("Item", StringComparison.Ordinal) && name != "Item" + (index + 1).ToString(CultureInfo.InvariantCulture) && name.Substring(4).All(char.IsDigit) && name.Length > 4);
+            return reserved ? parameter.Type : parameter.Type + " " + parameter.Name;
+        }
+
+        /// <summary>
+        /// The batch invoker: runs a map chunk by handing the runtime a static lambda that calls the method for one
+        /// item's arguments (binding its CancellationToken to the chunk's), wrapping a Task in a ValueTask.
+        /// </summary>
+        private static void WriteBatchInvoker(SourceWriter writer, MethodModel model)
+        {
+            var index = 0;
+            var arguments = string.Join(", ", model.Parameters.Select(p => p.IsCancellationToken ? "cancellationToken" : $"arguments.Arg{index++}"));
+            var call = $"{model.MethodName}({arguments})";
+            var lambda = "static (arguments, cancellationToken) => ";
+            var run = model.ReturnKind switch
+            {
+                ReturnKind.Void => $"RunBatch<{model.ArgumentsTypeName}>({lambda}{call})",
+                ReturnKind.Value => $"RunBatch<{model.ArgumentsTypeName}, {model.ResultType}>({lambda}{call})",
+                ReturnKind.Task => $"RunBatchAsync<{model.ArgumentsTypeName}>({lambda}new {ValueTask}({call}))",
+                ReturnKind.TaskOfT => $"RunBatchAsync<{model.ArgumentsTypeName}, {model.ResultType}>({lambda}new {ValueTask}<{model.ResultType}>({call}))",
+                ReturnKind.ValueTask => $"RunBatchAsync<{model.ArgumentsTypeName}>({lambda}{call})",
+                _ => $"RunBatchAsync<{model.ArgumentsTypeName}, {model.ResultType}>({lambda}{call})",
+            };
+
+            writer.Line("/// <summary>Runs one map chunk in a worker, item by item; called by the generated dispatcher.</summary>");
+            writer.Line(GeneratedCode);
+            writer.Line(Hidden);
+            writer.Line($"internal static {ValueTask} {model.BatchInvokerName}(global::Offload.Dispatch.Invocation invocation)");
+            writer.Line($"    => invocation.{run};");
         }
 
         private static void WriteInvoker(SourceWriter writer, MethodModel model)
@@ -295,7 +407,7 @@ public sealed partial class OffloadGenerator
             writer.CloseBlock();
         }
 
-        private static bool HasResult(ReturnKind kind) => kind is ReturnKind.Value or ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT;
+        private static bool HasResult(ReturnKind kind) => TypeShapes.HasResult(kind);
 
         private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
     }

@@ -54,7 +54,8 @@ public sealed partial class OffloadGenerator
             var containingType = method.ContainingType!;
             var containingFullName = containingType.ToDisplayString(FullyQualified);
             var parameterTypes = string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString(FullyQualified)));
-            var methodId = Fnv1a64($"{compilation.AssemblyName}|{containingFullName}.{method.Name}({parameterTypes})");
+            var signature = $"{compilation.AssemblyName}|{containingFullName}.{method.Name}({parameterTypes})";
+            var methodId = Fnv1a64(signature);
 
             var typeDisplay = string.Join(".", containingTypes.Select(t => t.Name));
             var displayName = $"{typeDisplay}.{method.Name}({string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString(Short)))})";
@@ -90,7 +91,9 @@ public sealed partial class OffloadGenerator
                 TokenParameterName: FreeName(names, "cancellationToken", "offloadCancellationToken", "callCancellationToken"),
                 MaxRetries: TypeShapes.GetNamedArgument(attribute, TypeShapes.MaxRetriesName, 0),
                 RetryOnException: TypeShapes.GetNamedArgument(attribute, TypeShapes.RetryOnExceptionName, false),
-                TimeoutMilliseconds: TypeShapes.GetNamedArgument(attribute, TypeShapes.TimeoutMillisecondsName, 0));
+                TimeoutMilliseconds: TypeShapes.GetNamedArgument(attribute, TypeShapes.TimeoutMillisecondsName, 0),
+                BatchMethodId: Fnv1a64(signature + "|batch"),
+                MapBaseName: TypeShapes.GetMapBaseName(method.Name));
         }
 
         public static InitializerModel? ParseInitializer(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)

@@ -30,12 +30,19 @@ public sealed partial class OffloadGenerator : IIncrementalGenerator
             .Select(static (model, _) => model!)
             .WithTrackingName(TrackingNames.Methods);
 
-        // 2. One file per method: the async companions, the arguments struct and the worker-side invoker.
+        // 2. One file per method: the async companions (and map companions), the arguments struct and the worker-side invokers.
         context.RegisterSourceOutput(methods, static (output, model) => output.AddSource(model.HintName, Emitter.EmitMethod(model)));
 
-        // 3. Reduce each method to its dispatch entry, so that edits inside a method body do not rebuild the dispatcher.
+        // 3. Reduce each method to its dispatch entries (its invoker, and its batch invoker when it has map companions),
+        //    so that edits inside a method body do not rebuild the dispatcher.
         var entries = methods
-            .Select(static (model, _) => new DispatchEntry(model.MethodIdLiteral, model.ContainingTypeFullName + "." + model.InvokerName))
+            .SelectMany(static (model, _) => model.HasMap
+                ? new[]
+                {
+                    new DispatchEntry(model.MethodIdLiteral, model.ContainingTypeFullName + "." + model.InvokerName),
+                    new DispatchEntry(model.BatchMethodIdLiteral, model.ContainingTypeFullName + "." + model.BatchInvokerName),
+                }
+                : new[] { new DispatchEntry(model.MethodIdLiteral, model.ContainingTypeFullName + "." + model.InvokerName) })
             .WithTrackingName(TrackingNames.DispatchEntries);
 
         // 4. Find the [WorkerInitializer] methods the same way; invalid ones are dropped here and reported by the analyzer.

@@ -595,6 +595,93 @@ public sealed class OffloadAnalyzerTests
         Assert.Empty(await RunAsync(source));
     }
 
+    [Theory]
+    [InlineData("public static int Square(int x) => x * x;", "Square", "SquareMapAsync", "public static int SquareMapAsync => 0;")]
+    [InlineData("public static int Square(int x) => x * x;", "Square", "SquareMapUnorderedAsync", "public static void SquareMapUnorderedAsync() { }")]
+    [InlineData("public static Task<int> SquareAsync(int x) => Task.FromResult(x);", "SquareAsync", "SquareMapAsync", "public sealed class SquareMapAsync { }")]
+    [InlineData("public static void Touch(string path) { }", "Touch", "TouchForEachAsync", "public static Task TouchForEachAsync(IEnumerable<string> paths) => Task.CompletedTask;")]
+    [InlineData("public static Task Flush(int level, CancellationToken token) => Task.CompletedTask;", "Flush", "FlushForEachAsync", "public static int FlushForEachAsync;")]
+    public async Task MemberWithAMapCompanionName_ReportsOffload0008AtTheMethod(string method, string methodName, string companionName, string member)
+    {
+        var source = Usings + $$"""
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                {{method}}
+
+                {{member}}
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0008", diagnostic.Id);
+        AssertAt(diagnostic, source, methodName);
+        Assert.Contains($"'{companionName}'", diagnostic.GetMessage());
+        var additional = Assert.Single(diagnostic.AdditionalLocations);
+        Assert.Equal(companionName, AnalyzerRunner.GetSpanText(additional));
+    }
+
+    [Fact]
+    public async Task MembersNamedLikeMapCompanionsThatAreNotGenerated_DoNotReportOffload0008()
+    {
+        // A method without arguments gets no map companions, and one with a result gets no ForEachAsync (nor one
+        // without a result a MapAsync), so these names are free; Offload's own members never count.
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Ping() => 1;
+
+                [RunInWorkerProcess]
+                public static int Poll(CancellationToken token) => 1;
+
+                [RunInWorkerProcess]
+                public static int Square(int x) => x * x;
+
+                [RunInWorkerProcess]
+                public static void Touch(string path)
+                {
+                }
+
+                public static int PingMapAsync() => 0;
+
+                public static int PollMapAsync() => 0;
+
+                public static int SquareForEachAsync() => 0;
+
+                public static int TouchMapAsync() => 0;
+
+                [System.CodeDom.Compiler.GeneratedCode("Offload.Generator", "0.1.0")]
+                public static int SquareMapAsync() => 0;
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    [Fact]
+    public async Task EveryMapCompanionNameInTheWay_IsReportedOnce()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Square(int x) => x * x;
+
+                public static int SquareMapAsync() => 0;
+
+                public static int SquareMapUnorderedAsync() => 0;
+            }
+            """;
+
+        var diagnostics = await RunAsync(source);
+
+        Assert.Equal(["OFFLOAD0008", "OFFLOAD0008"], Ids(diagnostics));
+        Assert.Contains(diagnostics, diagnostic => diagnostic.GetMessage().Contains("'SquareMapAsync'", StringComparison.Ordinal));
+        Assert.Contains(diagnostics, diagnostic => diagnostic.GetMessage().Contains("'SquareMapUnorderedAsync'", StringComparison.Ordinal));
+    }
+
     // ---------------------------------------------------------------- OFFLOAD0009: reachability
 
     [Theory]
@@ -856,6 +943,52 @@ public sealed class OffloadAnalyzerTests
                 public static int Run(long x, CancellationToken token) => (int)x;
 
                 public static int Run(int x, CancellationToken token) => x;
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    [Fact]
+    public async Task OverloadsTakingATupleAndItsElements_ReportOffload0012OnBoth()
+    {
+        // Their companions differ, but both map companions would take IEnumerable<(int, int)>.
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Run(int x, int y) => x + y;
+
+                [RunInWorkerProcess]
+                public static int Run((int Left, int Right) pair) => pair.Left;
+            }
+            """;
+
+        var diagnostics = await RunAsync(source);
+
+        Assert.Equal(["OFFLOAD0012", "OFFLOAD0012"], Ids(diagnostics));
+        Assert.Contains("'RunMapAsync'", diagnostics[0].GetMessage());
+        Assert.Contains("as one tuple", diagnostics[0].GetMessage());
+    }
+
+    [Theory]
+    [InlineData("public static void Run((int Left, int Right) pair) { }")]
+    [InlineData("public static int Run((int Left, long Right) pair) => pair.Left;")]
+    [InlineData("public static int Run(System.ValueTuple<int> one) => one.Item1;")]
+    public async Task OverloadsWhoseMapCompanionsDiffer_AreNotReported(string other)
+    {
+        // A method without a result gets ForEachAsync instead; other tuple element types differ; a 1-tuple is one item.
+        var source = Usings + $$"""
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Run(int x, int y) => x + y;
+
+                [RunInWorkerProcess]
+                public static int Run(int x) => x;
+
+                [RunInWorkerProcess]
+                {{other}}
             }
             """;
 

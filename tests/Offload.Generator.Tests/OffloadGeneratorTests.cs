@@ -338,6 +338,134 @@ public sealed class OffloadGeneratorTests
     }
 
     [Fact]
+    public void MapCompanions_ForManyAndOddlyNamedParameters()
+    {
+        // Eight arguments make a nested tuple; names C# refuses in a tuple (ItemN elsewhere, Rest, ToString) are left
+        // out of it, the others kept (escaped where they are keywords). GeneratorRunner proves that it compiles.
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Wide
+            {
+                [RunInWorkerProcess]
+                public static long Sum(int Item2, int Item2x, long Rest, int ToString, int @event, int Item6, string _, int h)
+                    => Item2 + Item2x + Rest + ToString + @event + Item6 + _.Length + h;
+
+                [RunInWorkerProcess]
+                public static int First((int Left, string Right) pair) => pair.Left;
+            }
+            """);
+
+        Assert.Contains("IEnumerable<(int, int Item2x, long, int, int @event, int Item6, string, int h)> source", output.Text);
+        Assert.Contains("item.Item8), options, cancellationToken);", output.Text);
+        Assert.Contains("IEnumerable<(int Left, string Right)> source", output.Text);
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void MethodsWithoutArguments_GetNoMapCompanions()
+    {
+        var output = GeneratorRunner.Run("""
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Clock
+            {
+                [RunInWorkerProcess]
+                public static long Now() => 0;
+
+                [RunInWorkerProcess]
+                public static Task Wait(CancellationToken token) => Task.Delay(1, token);
+            }
+            """);
+
+        Assert.DoesNotContain("MapAsync", output.Text);
+        Assert.DoesNotContain("ForEachAsync", output.Text);
+        Assert.DoesNotContain("__OffloadBatch_", output.Text);
+        Assert.DoesNotContain("__OffloadInvokeBatch_", output.Text);
+        var dispatcher = Assert.Single(output.Sources, source => source.HintName == "OffloadDispatcher.g.cs");
+        Assert.Equal(2, CountOccurrences(dispatcher.Text, "case 0x"));
+    }
+
+    [Fact]
+    public void MapCompanions_TakeTheArgumentItselfForOneParameterAndBindTheToken()
+    {
+        var output = GeneratorRunner.Run("""
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Jobs
+            {
+                [RunInWorkerProcess]
+                public static async Task<int> MeasureAsync(string text, CancellationToken token)
+                {
+                    await Task.Delay(1, token);
+                    return text.Length;
+                }
+            }
+            """);
+
+        // The name's Async is dropped; the one argument is the item; the token is the chunk's.
+        Assert.Contains("IAsyncEnumerable<int> MeasureMapAsync(global::System.Collections.Generic.IEnumerable<string> source,", output.Text);
+        Assert.Contains("IAsyncEnumerable<global::Offload.MapResult<int>> MeasureMapUnorderedAsync(global::Offload.WorkerPool pool, global::System.Collections.Generic.IAsyncEnumerable<string> source,", output.Text);
+        Assert.Contains("new global::System.Threading.Tasks.ValueTask<int>(MeasureAsync(arguments.Arg0, cancellationToken))", output.Text);
+        Assert.Equal(8, CountOccurrences(output.Text, "static global::System.Collections.Generic.IAsyncEnumerable<"));
+    }
+
+    [Fact]
+    public void BatchId_IsTheHashOfTheMethodKeyWithABatchSuffix_AndHasItsOwnDispatcherCase()
+    {
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Primes
+            {
+                [RunInWorkerProcess]
+                public static long CountPrimes(long from, long to) => to - from;
+            }
+            """);
+
+        var model = Assert.Single(GeneratorRunner.StepValues<MethodModel>(output.RunResult, TrackingNames.Methods));
+        Assert.Equal(OffloadGenerator.Parser.Fnv1a64("TestAssembly|global::Samples.Primes.CountPrimes(long, long)|batch"), model.BatchMethodId);
+        Assert.NotEqual(model.MethodId, model.BatchMethodId);
+        var dispatcher = Assert.Single(output.Sources, source => source.HintName == "OffloadDispatcher.g.cs");
+        Assert.Contains($"case {model.BatchMethodIdLiteral}:", dispatcher.Text);
+        Assert.Contains($"{model.BatchInvokerName}(invocation);", dispatcher.Text);
+    }
+
+    [Fact]
+    public void OverloadsTakingATupleAndItsElements_ProduceNothing()
+    {
+        // Both map companions would take IEnumerable<(int, int)> (CS0111); the analyzer reports OFFLOAD0012 for each.
+        var output = GeneratorRunner.Run("""
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Jobs
+            {
+                [RunInWorkerProcess]
+                public static int Work(int x, int y) => x;
+
+                [RunInWorkerProcess]
+                public static int Work((int X, int Y) point) => point.X;
+            }
+            """);
+
+        Assert.Empty(output.Sources);
+    }
+
+    [Fact]
     public void InvalidMethod_ProducesNoOutputForIt()
     {
         // Instance methods cannot run in a worker: the analyzer reports it, the generator writes nothing for it.

@@ -101,7 +101,7 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
-        description: "Offload adds an asynchronous companion to the containing type, named after the method with an Async suffix (InWorkerAsync when the name already ends in Async); a member the user declared with that name would clash with it.",
+        description: "Offload adds an asynchronous companion to the containing type, named after the method with an Async suffix (InWorkerAsync when the name already ends in Async), and map companions named after the method without a trailing Async: {Name}MapAsync and {Name}MapUnorderedAsync for a method with a result, {Name}ForEachAsync for one without (none when it takes no arguments). A member the user declared with one of these names would clash with it.",
         helpLinkUri: HelpLinkBase + "offload0008");
 
     /// <summary>{0}: type; {1}: its accessibility (private, protected, private protected, file-local); {2}: method.</summary>
@@ -137,15 +137,15 @@ internal static class DiagnosticDescriptors
         description: "A CancellationToken parameter is not serialized: the worker binds it to the token of the call. A method can therefore take at most one.",
         helpLinkUri: HelpLinkBase + "offload0011");
 
-    /// <summary>OFFLOAD0012: two overloads would get companions with the same parameter list.</summary>
+    /// <summary>OFFLOAD0012: two overloads would get companions with the same parameter list. {0}, {1}: the methods; {2}: companion name; {3}: why.</summary>
     public static readonly DiagnosticDescriptor CompanionSignatureConflict = new(
         id: "OFFLOAD0012",
         title: "Overloads would get companions with the same signature",
-        messageFormat: "Methods '{0}' and '{1}' would both get the companion '{2}' with the same parameters, because a CancellationToken parameter is not part of a companion's signature; rename one of them",
+        messageFormat: "Methods '{0}' and '{1}' would both get the companion '{2}' with the same parameters, because {3}; rename one of them",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
-        description: "A companion takes the method's parameters without its CancellationToken, then a CancellationToken of its own. Overloads that differ only by a CancellationToken would therefore produce two identical companions.",
+        description: "A companion takes the method's parameters without its CancellationToken, then a CancellationToken of its own, and a map companion takes them as one item (a tuple when there are several). Overloads that differ only by a CancellationToken, or where one takes a tuple and the other that tuple's elements, would therefore produce two identical companions.",
         helpLinkUri: HelpLinkBase + "offload0012");
 
     /// <summary>{0}: the setting (<c>MaxRetries</c>, <c>TimeoutMilliseconds</c>); {1}: its value; {2}: method; {3}: what is allowed.</summary>

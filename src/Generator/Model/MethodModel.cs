@@ -1,3 +1,5 @@
+using System.Linq;
+
 namespace Offload.Generator.Model;
 
 /// <summary>
@@ -8,6 +10,8 @@ namespace Offload.Generator.Model;
 /// <remarks>
 /// <c>MaxRetries</c>, <c>RetryOnException</c> and <c>TimeoutMilliseconds</c> are the attribute's settings as written
 /// (0, false and 0 when not given); the emitter copies into the descriptor only those that differ from the default.
+/// <c>BatchMethodId</c> is the id of the method's map chunks (its batch invoker), and <c>MapBaseName</c> starts the
+/// map companions' names; both matter only when <see cref="HasMap"/>.
 /// </remarks>
 internal sealed record MethodModel(
     string? Namespace,
@@ -26,7 +30,9 @@ internal sealed record MethodModel(
     string TokenParameterName,
     int MaxRetries,
     bool RetryOnException,
-    int TimeoutMilliseconds)
+    int TimeoutMilliseconds,
+    ulong BatchMethodId,
+    string MapBaseName)
 {
     /// <summary>The id as a C# literal.</summary>
     public string MethodIdLiteral => "0x" + MethodId.ToString("x16") + "UL";
@@ -42,4 +48,16 @@ internal sealed record MethodModel(
 
     /// <summary>Name of the generated worker-side invoker.</summary>
     public string InvokerName => "__OffloadInvoke_" + MemberSuffix;
+
+    /// <summary>Whether the method gets map companions: it takes at least one argument to map over.</summary>
+    public bool HasMap => Parameters.Any(static p => !p.IsCancellationToken);
+
+    /// <summary>The batch id as a C# literal.</summary>
+    public string BatchMethodIdLiteral => "0x" + BatchMethodId.ToString("x16") + "UL";
+
+    /// <summary>Name of the generated batch descriptor field (the map chunks' method descriptor).</summary>
+    public string BatchDescriptorFieldName => "__OffloadBatch_" + MemberSuffix;
+
+    /// <summary>Name of the generated worker-side invoker of a map chunk.</summary>
+    public string BatchInvokerName => "__OffloadInvokeBatch_" + MemberSuffix;
 }

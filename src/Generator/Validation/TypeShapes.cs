@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Offload.Generator.Model;
 
@@ -74,6 +75,36 @@ internal static class TypeShapes
         methodName.EndsWith("Async", System.StringComparison.Ordinal) && methodName.Length > "Async".Length
             ? methodName.Substring(0, methodName.Length - "Async".Length) + "InWorkerAsync"
             : methodName + "Async";
+
+    /// <summary>
+    /// The start of the map companions' names: the method's name without a trailing <c>Async</c>, so that
+    /// <c>Square</c> and <c>FetchAsync</c> get <c>SquareMapAsync</c> and <c>FetchMapAsync</c>.
+    /// </summary>
+    public static string GetMapBaseName(string methodName) =>
+        methodName.EndsWith("Async", System.StringComparison.Ordinal) && methodName.Length > "Async".Length
+            ? methodName.Substring(0, methodName.Length - "Async".Length)
+            : methodName;
+
+    /// <summary>
+    /// The names of the map companions a method gets: <c>{Base}MapAsync</c> and <c>{Base}MapUnorderedAsync</c> when it
+    /// has a result, <c>{Base}ForEachAsync</c> when it has none; none at all for a method that takes no argument (other
+    /// than a CancellationToken), since there is nothing to map over.
+    /// </summary>
+    public static string[] GetMapCompanionNames(IMethodSymbol method)
+    {
+        if (method.Parameters.All(parameter => IsCancellationToken(parameter.Type)))
+        {
+            return [];
+        }
+
+        var baseName = GetMapBaseName(method.Name);
+        return HasResult(ClassifyReturn(method, out _))
+            ? [baseName + "MapAsync", baseName + "MapUnorderedAsync"]
+            : [baseName + "ForEachAsync"];
+    }
+
+    /// <summary>True when the method carries a value back (a plain value, <c>Task&lt;T&gt;</c> or <c>ValueTask&lt;T&gt;</c>).</summary>
+    public static bool HasResult(ReturnKind kind) => kind is ReturnKind.Value or ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT;
 
     /// <summary>
     /// The value given to the named argument <paramref name="name"/> (<c>[RunInWorkerProcess(MaxRetries = 2)]</c>), or

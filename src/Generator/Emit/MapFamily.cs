@@ -1,0 +1,67 @@
+using Offload.Generator.Model;
+
+namespace Offload.Generator.Emit;
+
+/// <summary>
+/// Writes one family of map companions (<c>MapAsync</c>, <c>MapUnorderedAsync</c> or <c>ForEachAsync</c>): four
+/// overloads, over an <c>IEnumerable</c> or an <c>IAsyncEnumerable</c> input, each on the shared pool or a given one.
+/// The shared-pool overloads forward to the pool ones, which call the runtime's entry point of the same name.
+/// </summary>
+/// <param name="Model">The method.</param>
+/// <param name="ItemType">The input's item type: the argument's type, or a tuple of them.</param>
+/// <param name="ToArguments">A static lambda that turns an item into the method's arguments struct.</param>
+/// <param name="SourceDoc">The <c>source</c> parameter's doc comment line.</param>
+internal sealed record MapFamily(MethodModel Model, string ItemType, string ToArguments, string SourceDoc)
+{
+    private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Offload.Generator\", \"0.1.0\")]";
+    private const string Tail = "global::Offload.MapOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default";
+
+    /// <summary>Writes the family's four overloads.</summary>
+    /// <param name="writer">Where to write.</param>
+    /// <param name="name">The companions' name (<c>SquareMapAsync</c>).</param>
+    /// <param name="entryPoint">The <c>OffloadCalls</c> method they call.</param>
+    /// <param name="returnType">What they return.</param>
+    /// <param name="typeArguments">The entry point's type arguments.</param>
+    /// <param name="how">How the items run and what comes back, to complete the summary.</param>
+    /// <param name="returnsDoc">The <c>returns</c> doc comment line.</param>
+    public void Write(SourceWriter writer, string name, string entryPoint, string returnType, string typeArguments, string how, string returnsDoc)
+    {
+        string[] sources =
+        [
+            $"global::System.Collections.Generic.IEnumerable<{ItemType}>",
+            $"global::System.Collections.Generic.IAsyncEnumerable<{ItemType}>",
+        ];
+        for (var i = 0; i < sources.Length; i++)
+        {
+            if (i > 0)
+            {
+                writer.Line();
+            }
+
+            WriteDocs(writer, "<see cref=\"global::Offload.WorkerPool.Shared\"/>", withPool: false, how, returnsDoc);
+            writer.Line($"{Model.Accessibility} static {returnType} {name}({sources[i]} source, {Tail})");
+            writer.Line($"    => {name}(global::Offload.WorkerPool.Shared, source, options, cancellationToken);");
+            writer.Line();
+            WriteDocs(writer, "<paramref name=\"pool\"/>", withPool: true, how, returnsDoc);
+            writer.Line($"{Model.Accessibility} static {returnType} {name}(global::Offload.WorkerPool pool, {sources[i]} source, {Tail})");
+            writer.Line($"    => global::Offload.Dispatch.OffloadCalls.{entryPoint}<{typeArguments}>(pool, {Model.BatchDescriptorFieldName}, source, {ToArguments}, options, cancellationToken);");
+        }
+    }
+
+    private void WriteDocs(SourceWriter writer, string poolText, bool withPool, string how, string returnsDoc)
+    {
+        writer.Line($"/// <summary>Runs <c>{Xml(Model.DisplayName)}</c> for every item of <paramref name=\"source\"/> in worker processes of {poolText}, {how}.</summary>");
+        if (withPool)
+        {
+            writer.Line("/// <param name=\"pool\">The pool whose workers run the chunks.</param>");
+        }
+
+        writer.Line(SourceDoc);
+        writer.Line("/// <param name=\"options\">Chunk size and chunks in flight; <see langword=\"null\"/> sizes chunks automatically.</param>");
+        writer.Line("/// <param name=\"cancellationToken\">Cancels the map: chunks not yet run never run, running ones see their token fire.</param>");
+        writer.Line(returnsDoc);
+        writer.Line(GeneratedCode);
+    }
+
+    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+}
