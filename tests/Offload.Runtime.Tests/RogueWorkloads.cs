@@ -61,7 +61,7 @@ public static partial class RogueWorkloads
     /// <summary>The generated descriptor of one of this class's methods, by name.</summary>
     internal static MethodDescriptor Descriptor(string methodName) =>
         typeof(RogueWorkloads).GetFields(BindingFlags.NonPublic | BindingFlags.Static)
-            .Where(f => f.FieldType == typeof(MethodDescriptor))
+            .Where(f => f.FieldType == typeof(MethodDescriptor) && f.Name.StartsWith("__OffloadMethod_", StringComparison.Ordinal))
             .Select(f => (MethodDescriptor)f.GetValue(null)!)
             .Single(d => d.DisplayName.StartsWith($"{nameof(RogueWorkloads)}.{methodName}(", StringComparison.Ordinal));
 
