@@ -19,6 +19,9 @@ internal sealed record RunEnvironment(
     /// <summary>Set when the run ends: other processes busy on the machine make every number here worse.</summary>
     public string? LoadAverageAtEnd { get; init; }
 
+    /// <summary>Wall time of the whole run, set when it ends.</summary>
+    public double? WallSeconds { get; init; }
+
     public static RunEnvironment Capture(string mode) => new(
         DateTimeOffset.UtcNow,
         mode,
@@ -41,6 +44,11 @@ internal sealed record RunEnvironment(
         yield return $"Machine: {Cpu}, {ProcessorCount} logical processors, {Architecture}";
         yield return $"OS: {Os}; runtime: {Runtime}; parent GC: {GarbageCollector}";
         yield return $"Load average (1/5/15 min) at start: {LoadAverageAtStart}" + (LoadAverageAtEnd is null ? "" : $", at end (this run included): {LoadAverageAtEnd}");
+        if (WallSeconds is { } wall)
+        {
+            yield return $"Run time: {wall:F1} s";
+        }
+
         if (WasBusy)
         {
             yield return "WARNING: the machine was busy when the run started (1-minute load at or above the processor count); expect slower, noisier numbers.";

@@ -1,14 +1,18 @@
 namespace Offload.Benchmarks;
 
 /// <summary>
-/// The methods the benchmark runs in worker processes. The generator adds <c>EchoAsync</c> and
-/// <c>CollatzStepsAsync</c>; <see cref="CollatzSteps"/> is also called directly for the in-process baseline.
+/// The methods the benchmark runs in worker processes. The generator adds <c>EchoAsync</c>, <c>EchoBytesAsync</c>
+/// and <c>CollatzStepsAsync</c>; <see cref="CollatzSteps"/> is also called directly for the in-process baseline.
 /// </summary>
 public static partial class Workloads
 {
     /// <summary>The trivial call: one small argument there, one small result back, no work in between.</summary>
     [RunInWorkerProcess]
     public static int Echo(int value) => value;
+
+    /// <summary>The payload call: a byte array there and the same bytes back.</summary>
+    [RunInWorkerProcess]
+    public static byte[] EchoBytes(byte[] data) => data;
 
     /// <summary>
     /// Pure, deterministic CPU work: the total number of Collatz steps of every number in

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Offload.Benchmarks;
+
+/// <summary>
+/// Starts this benchmark program again as a child (an echo peer, a plain child, a cold process), the way Offload
+/// starts its workers: <c>dotnet exec</c> with the same runtime, and the same GC settings the worker launcher sets.
+/// </summary>
+internal static class ChildProcesses
+{
+    private static readonly Lazy<string> DotnetHost = new(FindDotnetHost);
+
+    public static ProcessStartInfo StartInfo(params string[] arguments) => StartInfo(workerGcSettings: true, arguments);
+
+    /// <param name="workerGcSettings">Whether to set the GC environment a worker gets (not for a child that plays an application).</param>
+    /// <param name="arguments">The child's command line after the program.</param>
+    public static ProcessStartInfo StartInfo(bool workerGcSettings, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(DotnetHost.Value) { UseShellExecute = false };
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add(typeof(ChildProcesses).Assembly.Location);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        if (workerGcSettings)
+        {
+            // What WorkerLauncher sets for every worker: no server GC, no background GC thread.
+            info.Environment["DOTNET_gcServer"] = "0";
+            info.Environment["DOTNET_gcConcurrent"] = "0";
+        }
+
+        return info;
+    }
+
+    /// <summary>The <c>dotnet</c> host running this process, found as Offload's launcher finds it.</summary>
+    private static string FindDotnetHost()
+    {
+        var exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+        if (Environment.ProcessPath is { } processPath && string.Equals(Path.GetFileName(processPath), exe, StringComparison.OrdinalIgnoreCase))
+        {
+            return processPath;
+        }
+
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
+        {
+            return hostPath;
+        }
+
+        var candidate = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", exe));
+        return File.Exists(candidate) ? candidate : exe;
+    }
+}

@@ -1,0 +1,69 @@
+namespace Offload.Benchmarks;
+
+/// <summary>
+/// The issue's goals, each a ratio of an Offload number to a baseline measured in the same run. A goal whose numbers
+/// were not measured (section not run, python3 missing, map API not merged) reads "n/a" with the reason.
+/// </summary>
+internal static class Goals
+{
+    /// <summary>The ids of every goal row, in table order (the smoke test checks them).</summary>
+    public static readonly string[] Ids = ["1a", "1b", "2a", "2b", "2c", "3", "4a", "4b", "5a", "5b", "6a", "6b", "7a", "7b"];
+
+    public static IReadOnlyList<GoalRow> Evaluate(Findings f)
+    {
+        var python = f.Python;
+        var noPython = f.PythonMissing is { } why ? $"n/a ({why})" : "n/a (python section not run)";
+        var workers = Environment.ProcessorCount;
+        return
+        [
+            AtMost("1a", "roundtrip", "Trivial call round trip p50, 1 worker, vs raw UDS ping-pong p50 (blocking)", f.RoundTrip?.P50, f.RawPingPongBlocking?.P50, "raw UDS ping-pong", "µs", 1.5),
+            Lower("1b", "roundtrip", "Trivial call round trip p50 vs Python apply_async().get() p50", f.RoundTrip?.P50, python?.LatencyP50, "Python apply_async().get()", "µs", 5, noPython),
+            AtLeast("2a", "throughput", $"{f.CallRateLabel ?? "Concurrent trivial calls"} vs Python apply_async rate", f.CallRate, python?.ApplyAsyncRate, "Python apply_async", "calls/s", 20, noPython),
+            AtLeast("2b", "throughput", $"{f.CallRateLabel ?? "Concurrent trivial calls"} vs raw pipelined UDS messages", f.CallRate, f.RawPipelinedRate, "raw UDS pipelined 16 B", "calls/s", 0.2),
+            Report("2c", "throughput", "Parent allocation per concurrent call (report; keep small)", f.BytesPerCall, "B/call"),
+            AtLeast("3", "bulk", "Map of trivial items vs Python starmap(chunksize=1000)", f.MapRate, python?.StarmapRate, "Python starmap", "items/s", 2, noPython, f.MapNote),
+            AtLeast("4a", "payload", "byte[] echo 1 MiB vs raw UDS echo", f.Echo1MiB, f.RawEcho1MiB, "raw UDS echo", "MiB/s", 0.8),
+            AtLeast("4b", "payload", "byte[] echo 16 MiB vs raw UDS echo", f.Echo16MiB, f.RawEcho16MiB, "raw UDS echo", "MiB/s", 0.8),
+            AtMost("5a", "cpu", $"CPU batch of uniform ~20 ms tasks, {workers} workers, vs Parallel.For (same degree)", f.CpuPoolMs, f.CpuParallelForMs, "Parallel.For", "ms", 1.05),
+            AtMost("5b", "cpu", $"Skewed batch (1 in {CpuBatches.SkewEvery} is {CpuBatches.SkewFactor}× longer), {workers} workers, vs best possible makespan", f.SkewPoolMs, f.SkewBestMs, "max(total/N, longest)", "ms", 1.10),
+            AtMost("6a", "startup", $"Pool of {workers} ready vs {workers} plain dotnet children connected back", f.PoolReadyMs, f.PlainChildrenReadyMs, "plain children", "ms", 1.3),
+            Report("6b", "startup", "First call on a cold WorkerPool.Shared, fresh process (report)", f.ColdSharedFirstCallMs, "ms"),
+            AtMost("7a", "memory", "Idle worker RSS vs idle plain dotnet child", f.WorkerIdle?.RssKiB, f.PlainChildIdle?.RssKiB, "plain child", "KiB", 1.1),
+            AtMost("7b", "memory", "Idle worker PSS vs idle plain dotnet child", f.WorkerIdle?.PssKiB, f.PlainChildIdle?.PssKiB, "plain child", "KiB", 1.1),
+        ];
+    }
+
+    /// <summary>Offload ÷ baseline ≤ limit (times, latencies, memory).</summary>
+    private static GoalRow AtMost(string id, string section, string metric, double? offload, double? baseline, string baselineName, string unit, double limit, string? baselineMissing = null, string? offloadMissing = null) =>
+        Row(id, section, metric, offload, baseline, baselineName, unit, offload / baseline, "Offload ÷ baseline", $"≤ {limit:0.0#}×", r => r <= limit, baselineMissing, offloadMissing);
+
+    /// <summary>Offload ÷ baseline ≥ limit (rates).</summary>
+    private static GoalRow AtLeast(string id, string section, string metric, double? offload, double? baseline, string baselineName, string unit, double limit, string? baselineMissing = null, string? offloadMissing = null) =>
+        Row(id, section, metric, offload, baseline, baselineName, unit, offload / baseline, "Offload ÷ baseline", $"≥ {limit:0.0#}×", r => r >= limit, baselineMissing, offloadMissing);
+
+    /// <summary>Baseline ÷ Offload ≥ limit: Offload's time is at least <paramref name="limit"/> times lower.</summary>
+    private static GoalRow Lower(string id, string section, string metric, double? offload, double? baseline, string baselineName, string unit, double limit, string? baselineMissing = null, string? offloadMissing = null) =>
+        Row(id, section, metric, offload, baseline, baselineName, unit, baseline / offload, "baseline ÷ Offload", $"≥ {limit:0.0#}× lower", r => r >= limit, baselineMissing, offloadMissing);
+
+    private static GoalRow Report(string id, string section, string metric, double? offload, string unit) =>
+        new(id, section, metric, offload, null, "—", unit, null, "—", "report", offload is null ? $"n/a ({section} section not run)" : "info");
+
+    private static GoalRow Row(string id, string section, string metric, double? offload, double? baseline, string baselineName, string unit, double? ratio, string definition, string goal, Func<double, bool> passes, string? baselineMissing, string? offloadMissing)
+    {
+        string result;
+        if (offload is null)
+        {
+            result = offloadMissing ?? $"n/a ({section} section not run)";
+        }
+        else if (baseline is null)
+        {
+            result = baselineMissing ?? "n/a (baseline not measured)";
+        }
+        else
+        {
+            result = ratio is { } r && double.IsFinite(r) ? (passes(r) ? "pass" : "fail") : "n/a";
+        }
+
+        return new GoalRow(id, section, metric, offload, baseline, baselineName, unit, ratio is { } value && double.IsFinite(value) ? value : null, definition, goal, result);
+    }
+}
