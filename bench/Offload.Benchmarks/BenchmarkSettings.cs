@@ -132,7 +132,7 @@ internal sealed record BenchmarkSettings
         Echo16MiBRepetitions = 3,
         CpuTasks = 64,
         CpuTaskMilliseconds = 20,
-        CpuRepetitions = 3,
+        CpuRepetitions = 2,
         ScalingRepetitions = 2,
         SocketWarmupRoundTrips = 1_000,
         SocketRoundTrips = 10_000,
