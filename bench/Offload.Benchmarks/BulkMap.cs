@@ -5,14 +5,12 @@ namespace Offload.Benchmarks;
 /// <summary>
 /// Goal 3: N trivial items through the generated map companion of <see cref="Workloads.Echo"/>,
 /// <c>Workloads.EchoMapAsync(pool, source, options, ct)</c> (results in input order), against Python's
-/// <c>starmap(chunksize=1000)</c>. The map companions are not on this branch yet: define OFFLOAD_MAP (e.g.
-/// <c>-p:DefineConstants=OFFLOAD_MAP</c>, or in the project file) once they are, and the row is measured.
+/// <c>starmap(chunksize=1000)</c>. Chunk sizes are left to the map (default <see cref="MapOptions"/>).
 /// </summary>
 internal static class BulkMap
 {
     public static async Task MeasureAsync(BenchmarkSettings settings, ResultTable table, Findings findings, Func<WorkerPool, WorkerPool> track)
     {
-#if OFFLOAD_MAP
         var items = settings.MapItems;
         await using var pool = track(new WorkerPool(new WorkerPoolOptions { WorkerCount = Environment.ProcessorCount }));
         await pool.StartAsync();
@@ -44,13 +42,5 @@ internal static class BulkMap
 
         findings.MapRate = items / elapsed.TotalSeconds;
         table.Add("bulk", $"Map {items:N0} Echo(int) items (EchoMapAsync, default MapOptions), {Environment.ProcessorCount} workers", findings.MapRate.Value, "items/s", 0, $"{elapsed.TotalMilliseconds:F0} ms; results checked in input order; parent {cpu.Describe(items)}, {(double)allocated / items:F0} B/item");
-#else
-        _ = settings;
-        _ = table;
-        _ = track;
-        findings.MapNote = "n/a (map API not merged)";
-        Console.WriteLine("  Map companion: n/a (map API not merged; build with OFFLOAD_MAP defined once it is)");
-        await Task.CompletedTask;
-#endif
     }
 }
