@@ -494,7 +494,7 @@ public sealed class WorkerPool : IAsyncDisposable
     private void ScheduleStartLocked(int slot, TimeSpan delay)
     {
         _startsInFlight++;
-        _ = StartWorkerAsync(slot, delay);
+        _ = Task.Run(() => StartWorkerAsync(slot, delay));
     }
 
     private async Task StartWorkerAsync(int slot, TimeSpan delay)
@@ -520,7 +520,7 @@ public sealed class WorkerPool : IAsyncDisposable
                 {
                     // Registered before the process starts, so that its hello can never arrive first.
                     Log.StartingWorker(_logger, id, slot);
-                    worker = Worker.Start(this, id, slot, _launcher!, _endpoint!, _options);
+                    worker = Worker.Create(this, id, slot, _launcher!, _endpoint!, _options);
                     _starting[id] = worker;
                     _slots[slot] = worker;
                 }
@@ -531,6 +531,10 @@ public sealed class WorkerPool : IAsyncDisposable
                 FailAll(doomed);
                 return;
             }
+
+            // Outside the lock, and each start on its own thread (see ScheduleStartLocked): creating a process takes
+            // milliseconds, and the workers of a pool start side by side.
+            worker.Start(_endpoint!);
 
             await worker.Connected.WaitAsync(_options.StartTimeout).ConfigureAwait(false);
         }

@@ -5,6 +5,8 @@ namespace Offload.Runtime.Tests;
 /// <summary>Starting, sharing and stopping pools.</summary>
 public sealed class WorkerPoolLifecycleTests
 {
+    private static readonly Lock SignalLock = new();
+
     [Fact]
     public async Task StartAsync_starts_every_worker_up_front()
     {
@@ -97,7 +99,7 @@ public sealed class WorkerPoolLifecycleTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        using var host = Process.Start(info)!;
+        using var host = StartWithDefaultInterruptHandling(info);
         var pids = await ReadWorkerPidsAsync(host);
         Assert.Equal(4, pids.Length);
         Assert.All(pids, pid => Assert.True(IsAlive(pid)));
@@ -140,6 +142,52 @@ public sealed class WorkerPoolLifecycleTests
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int sigaction(int signal, IntPtr action, IntPtr oldAction);
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern IntPtr signal(int signal, IntPtr handler);
+
+    /// <summary>
+    /// Starts the test host with SIGINT at its default disposition. A shell runs background jobs (a CI script started
+    /// with <c>&amp;</c>, say) with SIGINT ignored, every descendant inherits that, and .NET then rightly leaves it
+    /// ignored, so the host would never see the signal this test sends. Only an ignored SIGINT is touched, and only
+    /// around the start.
+    /// </summary>
+    private static Process StartWithDefaultInterruptHandling(ProcessStartInfo info)
+    {
+        const int SigInt = 2;
+        IntPtr ignore = 1, byDefault = 0;
+
+        // struct sigaction begins with the handler on Linux (x64 and arm64); 256 bytes hold all of it.
+        var old = System.Runtime.InteropServices.Marshal.AllocHGlobal(256);
+        try
+        {
+            var ignored = sigaction(SigInt, IntPtr.Zero, old) == 0 && System.Runtime.InteropServices.Marshal.ReadIntPtr(old) == ignore;
+            if (!ignored)
+            {
+                return Process.Start(info)!;
+            }
+
+            lock (SignalLock)
+            {
+                signal(SigInt, byDefault);
+                try
+                {
+                    return Process.Start(info)!;
+                }
+                finally
+                {
+                    signal(SigInt, ignore);
+                }
+            }
+        }
+        finally
+        {
+            System.Runtime.InteropServices.Marshal.FreeHGlobal(old);
+        }
+    }
 
     /// <summary>
     /// True while the process runs. A dead process whose parent died stays a zombie until init reaps it (here that takes

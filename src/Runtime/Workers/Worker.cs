@@ -40,6 +40,8 @@ internal sealed class Worker : IFrameHandler
     private bool _refusing;
     private long _callsCompleted;
     private long _headSince;
+    private int _processId;
+    private bool _processStarted;
     private long _averageServiceTicks;
     private long _killedForCallId = -1;
     private string? _recycleReason;
@@ -58,7 +60,11 @@ internal sealed class Worker : IFrameHandler
 
     public int Slot { get; }
 
-    public int ProcessId { get; private set; }
+    public int ProcessId
+    {
+        get => Volatile.Read(ref _processId);
+        private set => Volatile.Write(ref _processId, value);
+    }
 
     /// <summary>Calls assigned to this worker and not yet answered; maintained by the pool under its lock.</summary>
     public int Outstanding { get; set; }
@@ -117,28 +123,44 @@ internal sealed class Worker : IFrameHandler
         }
     }
 
-    /// <summary>Starts the process and hands it the pool's secret on standard input.</summary>
-    public static Worker Start(WorkerPool pool, int id, int slot, WorkerLauncher launcher, PoolEndpoint endpoint, WorkerPoolOptions options)
+    /// <summary>Creates the worker's handle; <see cref="Start"/> starts its process.</summary>
+    public static Worker Create(WorkerPool pool, int id, int slot, WorkerLauncher launcher, PoolEndpoint endpoint, WorkerPoolOptions options)
     {
         var process = new Process { StartInfo = launcher.CreateStartInfo(id, endpoint.SocketPath, options), EnableRaisingEvents = true };
         var worker = new Worker(pool, id, slot, process, options);
         process.OutputDataReceived += (_, e) => worker.OnOutput(e.Data, isError: false);
         process.ErrorDataReceived += (_, e) => worker.OnOutput(e.Data, isError: true);
         process.Exited += (_, _) => worker.OnProcessExited();
-        if (!process.Start())
+        return worker;
+    }
+
+    /// <summary>Starts the process and hands it the pool's secret on standard input.</summary>
+    public void Start(PoolEndpoint endpoint)
+    {
+        // Under the worker's own lock, so that a pool stopping at this moment either sees the process or prevents it.
+        lock (_lock)
         {
-            throw new WorkerStartException($"Worker {id} could not be started.");
+            if (_state != StateStarting)
+            {
+                throw new WorkerStartException($"Worker {Id} was not started: the pool is stopping.") { WorkerId = Id };
+            }
+
+            if (!_process.Start())
+            {
+                throw new WorkerStartException($"Worker {Id} could not be started.") { WorkerId = Id };
+            }
+
+            _processStarted = true;
         }
 
-        worker.ProcessId = process.Id;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        ProcessId = _process.Id;
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
 
         // The secret goes through the pipe, never the command line or environment, which other tools can list.
         // Standard input stays open afterwards: its end-of-file is how the worker learns that we died.
-        process.StandardInput.WriteLine(Convert.ToBase64String(endpoint.Secret));
-        process.StandardInput.Flush();
-        return worker;
+        _process.StandardInput.WriteLine(Convert.ToBase64String(endpoint.Secret));
+        _process.StandardInput.Flush();
     }
 
     /// <summary>Takes over an authenticated connection; false if this worker is no longer waiting for one.</summary>
@@ -421,6 +443,18 @@ internal sealed class Worker : IFrameHandler
 
             _state = StateStopping;
             channel = _channel;
+            if (!_processStarted)
+            {
+                channel = null;
+            }
+        }
+
+        if (!_processStarted)
+        {
+            // Stopped between being registered and its process starting: there is no process to wait for.
+            Terminate("stopped before it started");
+            await Terminated.ConfigureAwait(false);
+            return;
         }
 
         channel?.TrySend(FrameBuffer.CreateEmpty(FrameKind.Shutdown, 0));
@@ -579,9 +613,13 @@ internal sealed class Worker : IFrameHandler
         try
         {
             // Give the process a moment to exit, so the report can say how it ended, and its stderr to drain.
+            var started = Volatile.Read(ref _processStarted);
             try
             {
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                if (started)
+                {
+                    await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                }
             }
             catch (TimeoutException)
             {
@@ -589,7 +627,7 @@ internal sealed class Worker : IFrameHandler
                 await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             }
 
-            var exitCode = _process.HasExited ? _process.ExitCode : (int?)null;
+            var exitCode = started && _process.HasExited ? _process.ExitCode : (int?)null;
             int? signal = !OperatingSystem.IsWindows() && exitCode is > 128 and < 128 + 65 ? exitCode - 128 : null;
             var stderr = _stderrTail.Snapshot();
             if (!_connected.Task.IsCompleted)
