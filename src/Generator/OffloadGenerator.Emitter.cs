@@ -359,6 +359,10 @@ public sealed partial class OffloadGenerator
             writer.CloseBlock();
         }
 
+        /// <summary>
+        /// The arguments struct: one field per sent argument, written and read in parameter order; primitives as raw
+        /// bytes (<see cref="TypeShapes.IsPrimitive"/>), everything else through MemoryPack's formatters.
+        /// </summary>
         private static void WriteArguments(SourceWriter writer, MethodModel model)
         {
             var sent = model.Parameters.Where(static p => !p.IsCancellationToken).ToArray();
@@ -392,7 +396,7 @@ public sealed partial class OffloadGenerator
             writer.Line("    where TBufferWriter : global::System.Buffers.IBufferWriter<byte>").OpenBlock();
             for (var i = 0; i < sent.Length; i++)
             {
-                writer.Line($"writer.WriteValue(Arg{i});");
+                writer.Line(sent[i].IsPrimitive ? $"writer.WriteUnmanaged(Arg{i});" : $"writer.WriteValue(Arg{i});");
             }
 
             writer.CloseBlock();
@@ -400,7 +404,7 @@ public sealed partial class OffloadGenerator
             writer.Line("public void Read(ref global::MemoryPack.MemoryPackReader reader)").OpenBlock();
             for (var i = 0; i < sent.Length; i++)
             {
-                writer.Line($"Arg{i} = reader.ReadValue<{sent[i].Type}>()!;");
+                writer.Line(sent[i].IsPrimitive ? $"Arg{i} = reader.ReadUnmanaged<{sent[i].Type}>();" : $"Arg{i} = reader.ReadValue<{sent[i].Type}>()!;");
             }
 
             writer.CloseBlock();

@@ -48,7 +48,7 @@ public sealed partial class OffloadGenerator
 
             var kind = TypeShapes.ClassifyReturn(method, out var resultType);
             var parameters = method.Parameters
-                .Select(p => new ParameterModel(Escape(p.Name), p.Type.ToDisplayString(FullyQualified), TypeShapes.IsCancellationToken(p.Type)))
+                .Select(p => new ParameterModel(Escape(p.Name), p.Type.ToDisplayString(FullyQualified), TypeShapes.IsCancellationToken(p.Type), TypeShapes.IsPrimitive(p.Type)))
                 .ToArray();
 
             var containingType = method.ContainingType!;

@@ -67,6 +67,18 @@ internal static class TypeShapes
         type is INamedTypeSymbol { Name: "CancellationToken" } named && IsInNamespace(named, "System", "Threading");
 
     /// <summary>
+    /// True for <c>bool</c>, <c>char</c> and the primitive integer and floating-point types. MemoryPack writes these as
+    /// their raw little-endian bytes whichever way it is asked to, so the arguments struct writes them with
+    /// <c>WriteUnmanaged</c>: the same bytes, without <c>WriteValue</c>'s formatter lookup and generic virtual call,
+    /// which cost more than the value itself in a map of many small items.
+    /// </summary>
+    public static bool IsPrimitive(ITypeSymbol type) => type.SpecialType is
+        SpecialType.System_Boolean or SpecialType.System_Char or
+        SpecialType.System_SByte or SpecialType.System_Byte or SpecialType.System_Int16 or SpecialType.System_UInt16 or
+        SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64 or
+        SpecialType.System_Single or SpecialType.System_Double;
+
+    /// <summary>
     /// The name of the generated async companion: <c>{Name}Async</c>, or <c>{Name-without-Async}InWorkerAsync</c> when
     /// the method's name already ends in <c>Async</c> (so <c>FetchAsync</c> gets <c>FetchInWorkerAsync</c> and never
     /// collides with the method it wraps).

@@ -33,11 +33,13 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     public static FrameBuffer Create(int capacityHint = 256) => new(capacityHint);
 
     /// <summary>Starts a call frame: reserves the header and writes the method id.</summary>
-    public static FrameBuffer CreateCall(ulong methodId)
+    /// <param name="methodId">The method to call.</param>
+    /// <param name="capacityHint">The frame's expected size, when known (a map's chunk), so that it need not grow as it is written.</param>
+    public static FrameBuffer CreateCall(ulong methodId, int capacityHint = 64)
     {
-        // Small to start with: a call's frame is kept until the call completes (it may have to be sent again), so with
+        // Small by default: a call's frame is kept until the call completes (it may have to be sent again), so with
         // many calls outstanding the array pool runs dry and every frame is a fresh array of this size.
-        var buffer = new FrameBuffer(64);
+        var buffer = new FrameBuffer(capacityHint);
         BinaryPrimitives.WriteUInt64LittleEndian(buffer.GetSpan(ProtocolConstants.MethodIdSize), methodId);
         buffer.Advance(ProtocolConstants.MethodIdSize);
         return buffer;

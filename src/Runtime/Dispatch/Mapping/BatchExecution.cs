@@ -14,6 +14,11 @@ namespace Offload.Dispatch;
 internal static class BatchExecution
 {
     /// <summary>Runs every item of a chunk whose method completes synchronously.</summary>
+    /// <remarks>
+    /// Optimized from the first call: this loop is what a map costs per item in a worker, and a chunk may well finish
+    /// before tiered compilation would have promoted it.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ValueTask Run<TArguments, TRunner>(Invocation invocation, TRunner runner)
         where TArguments : struct, IOffloadArguments
         where TRunner : struct, IItemRunner<TArguments>
@@ -162,6 +167,23 @@ internal static class BatchExecution
         }
     }
 
+    /// <summary>
+    /// Writes one result: a value of an unmanaged type as its raw bytes (as MemoryPack writes arrays of them), so that
+    /// the parent can copy a chunk's results in one go (<see cref="BatchLayout"/>); anything else with MemoryPack.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WriteResult<TResult>(ref MemoryPackWriter<FrameBuffer> writer, TResult result)
+    {
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<TResult>())
+        {
+            writer.WriteValue(result);
+        }
+        else
+        {
+            writer.DangerousWriteUnmanaged(result);
+        }
+    }
+
     /// <summary>A guess at a result's encoded size, so that the result frame rarely has to grow: exact for small unmanaged types.</summary>
     public static int ResultSizeHint<TResult>() =>
         RuntimeHelpers.IsReferenceOrContainsReferences<TResult>() ? 16 : Unsafe.SizeOf<TResult>();
@@ -217,7 +239,7 @@ internal static class BatchExecution
     private static void AppendResult<TResult>(FrameBuffer frame, TResult result, MemoryPackWriterOptionalState state)
     {
         var writer = new MemoryPackWriter<FrameBuffer>(ref frame, state);
-        writer.WriteValue(result);
+        WriteResult(ref writer, result);
         writer.Flush();
     }
 

@@ -10,8 +10,9 @@ namespace Offload.Dispatch;
 /// <remarks>
 /// Call body: method id (8 bytes), item count (int32), then each item's arguments as its arguments struct writes them.
 /// Result body: a count n (int32), the time the worker spent on the chunk in nanoseconds (int64, what automatic chunk
-/// sizing learns from), then the first n items' results encoded with MemoryPack (nothing for a method without a
-/// result). When n is less than the chunk's count, item n threw and the chunk stopped there: its
+/// sizing learns from), then the first n items' results (nothing for a method without a result): for a result type
+/// that holds no references, each as its raw bytes, as MemoryPack writes arrays of such types, so that the parent reads
+/// them with one copy; for any other type, each encoded with MemoryPack. When n is less than the chunk's count, item n threw and the chunk stopped there: its
 /// <see cref="RemoteError"/> follows the results. Items before a failure thus still come back, and the map yields them
 /// before it reports the failure. All little-endian. A chunk canceled or broken as a whole is answered like any call.
 /// </remarks>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using MemoryPack;
 using Offload.Protocol;
 
@@ -62,9 +63,11 @@ internal sealed class ChunkEncoder<TArguments>
 
     /// <summary>Starts a chunk: the call frame with its method id and room for the count.</summary>
     /// <param name="firstIndex">The input position of the chunk's first item, for error messages.</param>
-    public void Start(long firstIndex)
+    /// <param name="expectedItemBytes">What the chunk's items are expected to take, so that the frame is rented once at the right size.</param>
+    public void Start(long firstIndex, long expectedItemBytes)
     {
-        var frame = FrameBuffer.CreateCall(_method.Id);
+        var capacity = BatchLayout.CallItemsOffset + Math.Clamp(expectedItemBytes, 256, _maxFrameBytes - BatchLayout.CallItemsOffset);
+        var frame = FrameBuffer.CreateCall(_method.Id, (int)capacity);
         frame.GetSpan(sizeof(int));
         frame.Advance(sizeof(int));
         _frame = frame;
@@ -81,6 +84,7 @@ internal sealed class ChunkEncoder<TArguments>
     /// <param name="toArguments">Turns an item into the method's arguments.</param>
     /// <param name="size">The chunk's target item count.</param>
     /// <param name="error">Why the map must stop, with <see cref="Outcome.Failed"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Outcome Fill<TItem>(IEnumerator<TItem> items, Func<TItem, TArguments> toArguments, int size, out Exception? error)
     {
         error = null;
@@ -97,35 +101,50 @@ internal sealed class ChunkEncoder<TArguments>
             outcome = Write(ref writer, _carry, out error);
         }
 
-        while (outcome == Outcome.Added && Count < size)
+        // Optimized from the first call (this loop is what a map costs per item in this process), and the one
+        // exception handler for serialization sits outside the loop, so that writing an item inlines.
+        var before = 0;
+        try
         {
-            TItem item;
-            try
+            while (outcome == Outcome.Added && Count < size)
             {
-                if (!items.MoveNext())
+                TItem item;
+                try
                 {
-                    outcome = Outcome.Exhausted;
+                    if (!items.MoveNext())
+                    {
+                        outcome = Outcome.Exhausted;
+                        break;
+                    }
+
+                    item = items.Current;
+                }
+                catch (Exception ex)
+                {
+                    // The input threw: the items before it still run, then the map fails with the input's exception.
+                    error = ex;
+                    outcome = Outcome.Failed;
                     break;
                 }
 
-                item = items.Current;
-            }
-            catch (Exception ex)
-            {
-                // The input threw: the items before it still run, then the map fails with the input's exception.
-                error = ex;
-                outcome = Outcome.Failed;
-                break;
-            }
+                before = _writerBase + writer.WrittenCount;
+                var arguments = toArguments(item);
+                arguments.Write(ref writer);
+                outcome = Check(ref writer, before, arguments, out error);
 
-            outcome = Write(ref writer, toArguments(item), out error);
-
-            // The clock is read at 1, 2, 4, 8... items, so that a slow input cannot hold items back for long, at a cost
-            // of a few clock reads per chunk.
-            if (outcome == Outcome.Added && (Count & (Count - 1)) == 0 && Stopwatch.GetTimestamp() - _startedAt > _maxFillTicks)
-            {
-                outcome = Outcome.Full;
+                // The clock is read at 1, 2, 4, 8... items, so that a slow input cannot hold items back for long, at a
+                // cost of a few clock reads per chunk.
+                if (outcome == Outcome.Added && (Count & (Count - 1)) == 0 && Stopwatch.GetTimestamp() - _startedAt > _maxFillTicks)
+                {
+                    outcome = Outcome.Full;
+                }
             }
+        }
+        catch (Exception ex) when (outcome == Outcome.Added)
+        {
+            TakeBack(ref writer, before);
+            error = WriteFailed(ex);
+            outcome = Outcome.Failed;
         }
 
         writer.Flush();
@@ -212,14 +231,9 @@ internal sealed class ChunkEncoder<TArguments>
         _hasCarry = false;
     }
 
-    /// <summary>
-    /// Writes one item's arguments. An item that does not fit in a frame alone fails the map; one that does not fit in
-    /// this chunk is taken back (the frame is cut back to where it started) and kept for the next chunk.
-    /// </summary>
+    /// <summary>Writes one item's arguments (an asynchronous input's, or the one waiting from the previous chunk) and checks it.</summary>
     private Outcome Write(ref MemoryPackWriter<FrameBuffer> writer, in TArguments arguments, out Exception? error)
     {
-        error = null;
-        var index = _firstIndex + Count;
         var before = _writerBase + writer.WrittenCount;
         try
         {
@@ -228,38 +242,58 @@ internal sealed class ChunkEncoder<TArguments>
         catch (Exception ex)
         {
             TakeBack(ref writer, before);
-            error = new OffloadSerializationException($"The arguments of item {index} of the map over {_method.DisplayName} could not be written: {ex.Message}", ex)
-            {
-                MethodName = _method.DisplayName,
-            };
+            error = WriteFailed(ex);
             return Outcome.Failed;
         }
 
+        return Check(ref writer, before, arguments, out error);
+    }
+
+    /// <summary>
+    /// Checks the item just written, which started at <paramref name="before"/> bytes of items. An item that does not
+    /// fit in a frame alone fails the map; one that does not fit in this chunk is taken back (the frame is cut back to
+    /// where it started) and kept for the next chunk.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Outcome Check(ref MemoryPackWriter<FrameBuffer> writer, int before, in TArguments arguments, out Exception? error)
+    {
+        error = null;
         var itemsBytes = _writerBase + writer.WrittenCount;
         if ((long)BatchLayout.CallItemsOffset + itemsBytes > _maxFrameBytes)
         {
-            var itemBytes = itemsBytes - before;
-            TakeBack(ref writer, before);
-            if (Count == 0)
-            {
-                error = new PayloadTooLargeException(
-                    $"The arguments of item {index} of the map over {_method.DisplayName} take {itemBytes} bytes, more than fit in the maximum frame size of {_maxFrameBytes} bytes; raise WorkerPoolOptions.MaxFrameBytes or pass less.")
-                {
-                    MethodName = _method.DisplayName,
-                    PayloadBytes = itemBytes,
-                    MaxFrameBytes = _maxFrameBytes,
-                };
-                return Outcome.Failed;
-            }
-
-            _carry = arguments;
-            _hasCarry = true;
-            return Outcome.Full;
+            return DoesNotFit(ref writer, before, itemsBytes - before, arguments, out error);
         }
 
         Count++;
         return itemsBytes >= _softBytes ? Outcome.Full : Outcome.Added;
     }
+
+    private Outcome DoesNotFit(ref MemoryPackWriter<FrameBuffer> writer, int before, int itemBytes, in TArguments arguments, out Exception? error)
+    {
+        error = null;
+        TakeBack(ref writer, before);
+        if (Count == 0)
+        {
+            error = new PayloadTooLargeException(
+                $"The arguments of item {_firstIndex} of the map over {_method.DisplayName} take {itemBytes} bytes, more than fit in the maximum frame size of {_maxFrameBytes} bytes; raise WorkerPoolOptions.MaxFrameBytes or pass less.")
+            {
+                MethodName = _method.DisplayName,
+                PayloadBytes = itemBytes,
+                MaxFrameBytes = _maxFrameBytes,
+            };
+            return Outcome.Failed;
+        }
+
+        _carry = arguments;
+        _hasCarry = true;
+        return Outcome.Full;
+    }
+
+    private OffloadSerializationException WriteFailed(Exception exception) =>
+        new($"The arguments of item {_firstIndex + Count} of the map over {_method.DisplayName} could not be written: {exception.Message}", exception)
+        {
+            MethodName = _method.DisplayName,
+        };
 
     /// <summary>Cuts the frame back to <paramref name="written"/> bytes of items: the writer's partial output goes with it.</summary>
     private void TakeBack(ref MemoryPackWriter<FrameBuffer> writer, long written)

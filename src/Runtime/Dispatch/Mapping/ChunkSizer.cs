@@ -81,10 +81,20 @@ internal sealed class ChunkSizer
         }
     }
 
+    /// <summary>What <paramref name="count"/> items' arguments should take, from the chunks encoded so far (0 before the first).</summary>
+    public long ExpectedArgumentBytes(int count)
+    {
+        lock (_lock)
+        {
+            // A little over the average, so that a chunk of slightly larger items still fits without growing.
+            return (long)(count * _argumentBytesPerItem * 1.125);
+        }
+    }
+
     /// <summary>Learns the arguments' size from a chunk just encoded.</summary>
     public void OnEncoded(int count, int argumentBytes)
     {
-        if (_fixedSize is not null || count == 0)
+        if (count == 0)
         {
             return;
         }

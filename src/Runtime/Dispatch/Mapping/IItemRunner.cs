@@ -24,7 +24,7 @@ internal readonly struct ValueItemRunner<TArguments, TResult>(Func<TArguments, C
     public int ResultSizeHint => BatchExecution.ResultSizeHint<TResult>();
 
     public void RunAndWrite(in TArguments arguments, CancellationToken cancellationToken, ref MemoryPackWriter<FrameBuffer> writer) =>
-        writer.WriteValue(run(arguments, cancellationToken));
+        BatchExecution.WriteResult(ref writer, run(arguments, cancellationToken));
 }
 
 /// <summary>An item of a method with no result.</summary>

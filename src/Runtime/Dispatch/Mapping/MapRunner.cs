@@ -273,8 +273,9 @@ internal sealed class MapRunner<TItem, TArguments, TResult> : IBatchCallOwner<TR
         {
             // The input is read only once a chunk may be sent: this is what bounds the map's memory.
             await _window.WaitAsync(token).ConfigureAwait(false);
-            _encoder.Start(_nextIndex);
-            var outcome = _encoder.Fill(items, _request.ToArguments, _sizer.NextSize(), out var error);
+            var size = _sizer.NextSize();
+            _encoder.Start(_nextIndex, _sizer.ExpectedArgumentBytes(size));
+            var outcome = _encoder.Fill(items, _request.ToArguments, size, out var error);
             Send();
             if (outcome != ChunkEncoder<TArguments>.Outcome.Full)
             {
@@ -320,8 +321,8 @@ internal sealed class MapRunner<TItem, TArguments, TResult> : IBatchCallOwner<TR
                 if (!_encoder.IsStarted)
                 {
                     await _window.WaitAsync(token).ConfigureAwait(false);
-                    _encoder.Start(_nextIndex);
                     size = _sizer.NextSize();
+                    _encoder.Start(_nextIndex, _sizer.ExpectedArgumentBytes(size));
                 }
 
                 var outcome = _encoder.Add(_request.ToArguments(items.Current), out var error);
@@ -359,7 +360,7 @@ internal sealed class MapRunner<TItem, TArguments, TResult> : IBatchCallOwner<TR
         }
 
         await _window.WaitAsync(token).ConfigureAwait(false);
-        _encoder.Start(_nextIndex);
+        _encoder.Start(_nextIndex, 0);
         _encoder.AddCarry(out var error);
         Send();
         return error;

@@ -23,6 +23,7 @@ internal sealed class OrderedMap<TItem, TArguments, TResult>(MapRequest<TItem, T
 
         public TResult Current { get; private set; } = default!;
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public ValueTask<bool> MoveNextAsync()
         {
             if (++_index < _count && !callToken.IsCancellationRequested && !enumeratorToken.IsCancellationRequested)

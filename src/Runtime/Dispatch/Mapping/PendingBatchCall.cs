@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MemoryPack;
 using Offload.Protocol;
 
@@ -100,10 +102,7 @@ internal sealed class PendingBatchCall<TResult> : PendingCall
             if (_readResults && count > 0)
             {
                 results = ArrayPool<TResult>.Shared.Rent(count);
-                for (var i = 0; i < count; i++)
-                {
-                    results[i] = reader.ReadValue<TResult>()!;
-                }
+                ReadResults(ref reader, body, results, count);
             }
 
             if (count < Count)
@@ -179,11 +178,39 @@ internal sealed class PendingBatchCall<TResult> : PendingCall
         Settle();
     }
 
+    /// <summary>
+    /// Reads <paramref name="count"/> results: those of a type without references with one copy of their raw bytes
+    /// (<see cref="BatchLayout"/>), others one by one with MemoryPack. Optimized from the first call: with the worker's
+    /// loop and the producer's, this is what a map costs per item.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ReadResults(ref MemoryPackReader reader, in ReadOnlySequence<byte> body, TResult[] results, int count)
+    {
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<TResult>())
+        {
+            for (var i = 0; i < count; i++)
+            {
+                results[i] = reader.ReadValue<TResult>()!;
+            }
+
+            return;
+        }
+
+        var bytes = (long)count * Unsafe.SizeOf<TResult>();
+        if (bytes > body.Length - reader.Consumed)
+        {
+            throw new OffloadProtocolException($"The answer to a chunk is {body.Length} bytes, too short for its {count} results.");
+        }
+
+        body.Slice(reader.Consumed, bytes).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.As<TResult, byte>(ref MemoryMarshal.GetArrayDataReference(results)), (int)bytes));
+        reader.Advance((int)bytes);
+    }
+
     private static void Return(TResult[]? results)
     {
         if (results is not null)
         {
-            ArrayPool<TResult>.Shared.Return(results, clearArray: System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<TResult>());
+            ArrayPool<TResult>.Shared.Return(results, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<TResult>());
         }
     }
 

@@ -24,6 +24,7 @@ internal sealed class UnorderedMap<TItem, TArguments, TResult>(MapRequest<TItem,
 
         public MapResult<TResult> Current { get; private set; }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public ValueTask<bool> MoveNextAsync()
         {
             if (++_index < _count && !callToken.IsCancellationRequested && !enumeratorToken.IsCancellationRequested)
