@@ -24,7 +24,8 @@ public sealed class MapOptions
     /// The most chunks sent and not yet consumed, or <see langword="null"/> (the default) for the pool's
     /// <see cref="WorkerPool.WorkerCount"/> × (<see cref="WorkerPoolOptions.Prefetch"/> + 2): every worker busy, one
     /// chunk sent ahead of it, and one more ready. This bounds the map's memory: the input is read only when a chunk is
-    /// about to be sent, so an endless input is read at most this many chunks ahead of the consumer.
+    /// about to be sent, so an endless input is read at most this many chunks ahead of the consumer. Chunks take no
+    /// <see cref="WorkerPoolOptions.MaxQueuedCalls"/> slot: a map bounds itself.
     /// </summary>
     public int? MaxChunksInFlight { get; init; }
 

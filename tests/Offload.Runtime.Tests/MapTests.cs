@@ -129,7 +129,8 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
         // The running chunks stopped at their next item: the workers answer at once.
         var ping = Stopwatch.StartNew();
         Assert.Equal(16, await MapWorkloads.SquareAsync(_pool, 4));
-        Assert.True(ping.Elapsed < TimeSpan.FromSeconds(2), $"the pool took {ping.Elapsed} to answer after the cancel");
+        // Well under the 5 s cancellation grace period, after which a worker still running a canceled chunk is killed.
+        Assert.True(ping.Elapsed < TimeSpan.FromSeconds(3), $"the pool took {ping.Elapsed} to answer after the cancel");
     }
 
     [Fact]
