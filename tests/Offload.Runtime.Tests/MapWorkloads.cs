@@ -7,6 +7,10 @@ public static partial class MapWorkloads
     [RunInWorkerProcess]
     public static int Square(int x) => x * x;
 
+    /// <summary>A large argument and a small result.</summary>
+    [RunInWorkerProcess]
+    public static int Length(string text) => text.Length;
+
     /// <summary>Several arguments: a starmap.</summary>
     [RunInWorkerProcess]
     public static long Multiply(long left, int right, string label) => (left * right) + label.Length;

@@ -52,7 +52,7 @@ internal sealed class ChunkEncoder<TArguments>
         Failed,
     }
 
-    /// <summary>Items in the chunk being filled.</summary>
+    /// <summary>Items in the chunk being filled (0 between chunks).</summary>
     public int Count { get; private set; }
 
     /// <summary>True while a chunk is being filled.</summary>
@@ -212,6 +212,7 @@ internal sealed class ChunkEncoder<TArguments>
         var frame = _frame!;
         _frame = null;
         count = Count;
+        Count = 0;
         itemBytes = frame.Length - BatchLayout.CallItemsOffset;
         if (count == 0)
         {
@@ -228,6 +229,7 @@ internal sealed class ChunkEncoder<TArguments>
     {
         _frame?.Dispose();
         _frame = null;
+        Count = 0;
         _hasCarry = false;
     }
 

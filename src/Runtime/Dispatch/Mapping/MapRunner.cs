@@ -300,7 +300,7 @@ internal sealed class MapRunner<TItem, TArguments, TResult> : IBatchCallOwner<TR
                 try
                 {
                     var move = items.MoveNextAsync();
-                    if (!move.IsCompleted && _encoder.Count > 0)
+                    if (!move.IsCompleted && _encoder.IsStarted && _encoder.Count > 0)
                     {
                         Send();
                     }
