@@ -42,8 +42,14 @@ internal sealed class ChunkSizer
     {
         _fixedSize = fixedSize;
         _targetNanoseconds = target.Ticks * (double)TimeSpan.NanosecondsPerTick;
-        _byteBudget = Math.Min(maxFrameBytes / 4, MaxAutomaticBytes);
+        _byteBudget = ByteBudget(maxFrameBytes);
     }
+
+    /// <summary>
+    /// What an automatic chunk's arguments, or its results, may take: a quarter of the frame limit (so that a chunk of
+    /// items a little larger than measured still fits), and no more than 4 MiB (beyond which bigger chunks gain nothing).
+    /// </summary>
+    public static long ByteBudget(int maxFrameBytes) => Math.Min(maxFrameBytes / 4, MaxAutomaticBytes);
 
     /// <summary>The size of the chunk about to be filled.</summary>
     public int NextSize()

@@ -66,7 +66,7 @@ internal sealed class MapRunner<TItem, TArguments, TResult> : IBatchCallOwner<TR
         _encoder = new ChunkEncoder<TArguments>(
             request.Method,
             maxFrameBytes,
-            softBytes: automatic ? Math.Min(maxFrameBytes / 4, 4 * 1024 * 1024) : long.MaxValue,
+            softBytes: automatic ? ChunkSizer.ByteBudget(maxFrameBytes) : long.MaxValue,
             maxFill: automatic ? target : TimeSpan.Zero);
     }
 
