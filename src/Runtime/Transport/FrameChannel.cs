@@ -48,6 +48,9 @@ internal sealed class FrameChannel : IAsyncDisposable
         _socket = socket;
         _maxFrameBytes = maxFrameBytes;
 
+        // Larger kernel buffers than the defaults (about 200 KiB): a megabyte argument then crosses in a few writes and
+        // reads instead of dozens of wake-ups, and a burst of small frames rarely finds the socket full.
+        TrySetBufferSizes(socket, 4 * 1024 * 1024);
         var stream = new NetworkStream(socket, ownsSocket: true);
         _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true));
 
@@ -525,6 +528,19 @@ internal sealed class FrameChannel : IAsyncDisposable
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
+        }
+    }
+
+    private static void TrySetBufferSizes(Socket socket, int bytes)
+    {
+        try
+        {
+            socket.SendBufferSize = bytes;
+            socket.ReceiveBufferSize = bytes;
+        }
+        catch (SocketException)
+        {
+            // The system caps or refuses it: the defaults still work, only slower for large payloads.
         }
     }
 
