@@ -55,8 +55,7 @@ public static partial class OffloadCalls
     private static Task<TResult> Submit<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
-        var callId = pool.NextCallId();
-        if (!TryEncode(pool, method, arguments, callId, out var frame, out var error))
+        if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var error))
         {
             pool.QueueSlots?.Release();
             return Task.FromException<TResult>(error);
@@ -70,8 +69,7 @@ public static partial class OffloadCalls
     private static Task Submit<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
-        var callId = pool.NextCallId();
-        if (!TryEncode(pool, method, arguments, callId, out var frame, out var error))
+        if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var error))
         {
             pool.QueueSlots?.Release();
             return Task.FromException(error);
@@ -117,9 +115,10 @@ public static partial class OffloadCalls
         return true;
     }
 
-    private static bool TryEncode<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, long callId, out FrameBuffer frame, out Exception error)
+    private static bool TryEncode<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, out FrameBuffer frame, out long callId, out Exception error)
         where TArguments : struct, IOffloadArguments
     {
+        callId = 0;
         frame = FrameBuffer.CreateCall(method.Id);
         try
         {
@@ -152,6 +151,8 @@ public static partial class OffloadCalls
             return false;
         }
 
+        // The id is taken only for a call that will be submitted: the pool counts submitted calls by their ids.
+        callId = pool.NextCallId();
         frame.Seal(FrameKind.Call, callId);
         error = null!;
         return true;

@@ -6,7 +6,6 @@ namespace Offload.Dispatch;
 /// </summary>
 internal sealed class PoolCounters
 {
-    public long Submitted;
     public long Succeeded;
     public long Failed;
     public long Canceled;
