@@ -16,7 +16,7 @@ namespace Offload.Dispatch;
 internal abstract class PendingCall
 {
     private int _completed;
-    private long _completedAt;
+    private long _canceledAt;
     private int _queueSlotReleased;
     private bool _written;
     private FrameBuffer? _frame;
@@ -60,8 +60,11 @@ internal abstract class PendingCall
     /// <summary>The pool's queue bound, when this call took one of its slots and has not given it back yet.</summary>
     public SemaphoreSlim? QueueSlot { get; set; }
 
-    /// <summary>When the call completed (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>); meaningful once <see cref="IsCompleted"/>.</summary>
-    public long CompletedAt => Volatile.Read(ref _completedAt);
+    /// <summary>
+    /// When the caller canceled the call (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), for the grace
+    /// period; 0 if it was not canceled. Only cancellations need the time, so other completions do not read the clock.
+    /// </summary>
+    public long CanceledAt => Volatile.Read(ref _canceledAt);
 
     /// <summary>
     /// Copies the encoded call frame to <paramref name="destination"/>; false when the call already completed (it was
@@ -145,6 +148,8 @@ internal abstract class PendingCall
 
     public bool TryCancel(CancellationToken cancellationToken)
     {
+        // Written before the call counts as completed: the supervisor, seeing it completed, must find the time too.
+        Volatile.Write(ref _canceledAt, System.Diagnostics.Stopwatch.GetTimestamp());
         if (!TryMarkCompleted())
         {
             return false;
@@ -166,7 +171,6 @@ internal abstract class PendingCall
             return false;
         }
 
-        Volatile.Write(ref _completedAt, System.Diagnostics.Stopwatch.GetTimestamp());
         ReleaseQueueSlot();
 
         // The registration is disposed without waiting: this may run inside the cancellation callback itself.

@@ -390,7 +390,7 @@ internal sealed class Worker : IFrameHandler
             var head = _inFlight.GetAt(0).Value;
             if (head.IsCompleted)
             {
-                var since = Math.Max(head.CompletedAt, _headSince);
+                var since = Math.Max(head.CanceledAt, _headSince);
                 if (Stopwatch.GetElapsedTime(since, now) > _options.CancellationGracePeriod)
                 {
                     reason = $"it kept running {head.Method.DisplayName} for {_options.CancellationGracePeriod.TotalSeconds:0.###} s after the call was canceled";
