@@ -73,18 +73,6 @@ internal sealed class FrameChannel : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Queues a call's frame (the call keeps owning it) and writes it. False once the channel is closed.</summary>
-    public bool TrySend(PendingCall call)
-    {
-        if (!TryEnqueue(call))
-        {
-            return false;
-        }
-
-        Flush();
-        return true;
-    }
-
     /// <summary>Queues a frame without writing it yet (see <see cref="Flush"/>); the channel owns and disposes it.</summary>
     public bool TryEnqueue(FrameBuffer frame)
     {

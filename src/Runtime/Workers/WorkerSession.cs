@@ -168,7 +168,14 @@ internal sealed class WorkerSession : IFrameHandler
     }
 
     /// <summary>Sends bytes as they are, unchecked: for tests that play a worker breaking the protocol.</summary>
-    internal void SendRaw(ReadOnlySpan<byte> bytes) => Send(FrameBuffer.CreateRaw(bytes));
+    internal void SendRaw(ReadOnlySpan<byte> bytes)
+    {
+        var frame = FrameBuffer.CreateRaw(bytes);
+        if (_channel is null || !_channel.TrySend(frame))
+        {
+            frame.Dispose();
+        }
+    }
 
     private static T Decode<T>(in ReadOnlySequence<byte> body, string what)
     {
@@ -432,14 +439,6 @@ internal sealed class WorkerSession : IFrameHandler
     private void Enqueue(FrameBuffer frame)
     {
         if (_channel is null || !_channel.TryEnqueue(frame))
-        {
-            frame.Dispose();
-        }
-    }
-
-    private void Send(FrameBuffer frame)
-    {
-        if (_channel is null || !_channel.TrySend(frame))
         {
             frame.Dispose();
         }
