@@ -47,6 +47,32 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Items_of_an_asynchronous_input_whose_type_keeps_references_share_their_chunk()
+    {
+        static async IAsyncEnumerable<Node> Rings()
+        {
+            for (var i = 1; i <= 20; i++)
+            {
+                await Task.Yield();
+                var head = new Node();
+                var tail = head;
+                for (var j = 1; j < i; j++)
+                {
+                    tail = tail.Next = new Node();
+                }
+
+                tail.Next = head;
+                yield return head;
+            }
+        }
+
+        // Several items per chunk, each written by its own writer over the chunk's one serializer state.
+        var results = await ToListAsync(MapWorkloads.RingLengthMapAsync(_pool, Rings(), new MapOptions { ChunkSize = 4 }));
+
+        Assert.Equal(Enumerable.Range(1, 20), results);
+    }
+
+    [Fact]
     public async Task An_asynchronous_input_and_an_asynchronous_method_map_in_order()
     {
         static async IAsyncEnumerable<int> Trickle()

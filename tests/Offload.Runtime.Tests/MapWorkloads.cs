@@ -3,6 +3,22 @@ namespace Offload.Runtime.Tests;
 /// <summary>Methods the map tests run over many items.</summary>
 public static partial class MapWorkloads
 {
+    /// <summary>
+    /// The length of a ring of nodes: follows it until it comes back to <paramref name="node"/> (at most 100 steps).
+    /// The closing link is a back-reference on the wire, which only reads right with the writer's reference numbering.
+    /// </summary>
+    [RunInWorkerProcess]
+    public static int RingLength(Node node)
+    {
+        var length = 1;
+        for (var current = node.Next; current is not null && !ReferenceEquals(current, node) && length < 100; current = current.Next)
+        {
+            length++;
+        }
+
+        return length;
+    }
+
     /// <summary>A trivial item: what measures the map's own cost per item.</summary>
     [RunInWorkerProcess]
     public static int Square(int x) => x * x;
@@ -80,4 +96,13 @@ public static partial class MapWorkloads
 
         return x;
     }
+}
+
+/// <summary>A node of a ring, serialized with references kept (the ring closes on itself).</summary>
+[MemoryPack.MemoryPackable(MemoryPack.GenerateType.CircularReference)]
+public sealed partial class Node
+{
+    /// <summary>The next node, or null at the end.</summary>
+    [MemoryPack.MemoryPackOrder(0)]
+    public Node? Next { get; set; }
 }

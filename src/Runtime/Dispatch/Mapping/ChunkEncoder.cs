@@ -18,6 +18,13 @@ internal sealed class ChunkEncoder<TArguments>
     private readonly long _softBytes;
     private readonly long _maxFillTicks;
     private FrameBuffer? _frame;
+
+    /// <summary>
+    /// One writer state for the whole chunk, as the worker reads the chunk with one reader state: types that keep
+    /// references (MemoryPack's circular-reference mode) number them per state, so items written with states of their
+    /// own would restart the numbering and the worker could not read the second one.
+    /// </summary>
+    private MemoryPackWriterOptionalState? _writeState;
     private long _startedAt;
     private int _writerBase;
     private long _firstIndex;
@@ -71,6 +78,7 @@ internal sealed class ChunkEncoder<TArguments>
         frame.GetSpan(sizeof(int));
         frame.Advance(sizeof(int));
         _frame = frame;
+        _writeState = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
         _firstIndex = firstIndex;
         Count = 0;
         _startedAt = Stopwatch.GetTimestamp();
@@ -89,7 +97,7 @@ internal sealed class ChunkEncoder<TArguments>
     {
         error = null;
         var frame = _frame!;
-        using var state = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
+        var state = _writeState!;
         var writer = new MemoryPackWriter<FrameBuffer>(ref frame, state);
 
         // The writer counts only what it writes; the frame may already hold items from earlier writers.
@@ -152,14 +160,14 @@ internal sealed class ChunkEncoder<TArguments>
     }
 
     /// <summary>
-    /// Adds one item (an asynchronous input's), with a writer of its own; an item waiting from the previous chunk goes
+    /// Adds one item (an asynchronous input's), with a writer of its own over the chunk's state; an item waiting from the previous chunk goes
     /// first. <see cref="Outcome.Full"/> may leave this item waiting for the next chunk.
     /// </summary>
     public Outcome Add(in TArguments arguments, out Exception? error)
     {
         error = null;
         var frame = _frame!;
-        using var state = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
+        var state = _writeState!;
         var writer = new MemoryPackWriter<FrameBuffer>(ref frame, state);
         _writerBase = frame.Length - BatchLayout.CallItemsOffset;
         var outcome = Outcome.Added;
@@ -195,7 +203,7 @@ internal sealed class ChunkEncoder<TArguments>
 
         _hasCarry = false;
         var frame = _frame!;
-        using var state = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
+        var state = _writeState!;
         var writer = new MemoryPackWriter<FrameBuffer>(ref frame, state);
         _writerBase = frame.Length - BatchLayout.CallItemsOffset;
         var outcome = Write(ref writer, _carry, out error);
@@ -211,6 +219,7 @@ internal sealed class ChunkEncoder<TArguments>
     {
         var frame = _frame!;
         _frame = null;
+        ReturnWriteState();
         count = Count;
         Count = 0;
         itemBytes = frame.Length - BatchLayout.CallItemsOffset;
@@ -229,8 +238,15 @@ internal sealed class ChunkEncoder<TArguments>
     {
         _frame?.Dispose();
         _frame = null;
+        ReturnWriteState();
         Count = 0;
         _hasCarry = false;
+    }
+
+    private void ReturnWriteState()
+    {
+        (_writeState as IDisposable)?.Dispose();
+        _writeState = null;
     }
 
     /// <summary>Writes one item's arguments (an asynchronous input's, or the one waiting from the previous chunk) and checks it.</summary>
