@@ -1,5 +1,6 @@
 using System.Buffers;
 using Offload.Protocol;
+using static Offload.Runtime.Tests.FuzzFrames;
 
 namespace Offload.Runtime.Tests;
 
@@ -28,7 +29,7 @@ public sealed class FrameDecoderTests
     public void Reads_a_frame_split_across_segments()
     {
         var bytes = Frame(FrameKind.Call, 5, Enumerable.Range(0, 100).Select(i => (byte)i).ToArray());
-        var buffer = Segmented(bytes, 7);
+        var buffer = Segmented(bytes, [7]);
 
         Assert.True(FrameDecoder.TryReadFrame(ref buffer, Max, out var header, out var body, out _));
         Assert.Equal(5L, header.CallId);
@@ -65,42 +66,5 @@ public sealed class FrameDecoderTests
         var buffer = new ReadOnlySequence<byte>(bytes);
 
         Assert.Throws<OffloadProtocolException>(() => FrameDecoder.TryReadFrame(ref buffer, Max, out _, out _, out _));
-    }
-
-    private static byte[] Frame(FrameKind kind, long callId, byte[] body)
-    {
-        var frame = new byte[FrameHeader.Size + body.Length];
-        new FrameHeader(kind, 0, callId, body.Length).Write(frame);
-        body.CopyTo(frame, FrameHeader.Size);
-        return frame;
-    }
-
-    private static ReadOnlySequence<byte> Segmented(byte[] bytes, int segmentSize)
-    {
-        Segment? first = null;
-        Segment? last = null;
-        for (var i = 0; i < bytes.Length; i += segmentSize)
-        {
-            var memory = bytes.AsMemory(i, Math.Min(segmentSize, bytes.Length - i));
-            last = last is null ? first = new Segment(memory, 0) : last.Append(memory);
-        }
-
-        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }
