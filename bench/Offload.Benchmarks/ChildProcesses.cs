@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace Offload.Benchmarks;
 
@@ -9,7 +8,7 @@ namespace Offload.Benchmarks;
 /// </summary>
 internal static class ChildProcesses
 {
-    private static readonly Lazy<string> DotnetHost = new(FindDotnetHost);
+    private static readonly Lazy<string> Host = new(Offload.Benchmarks.DotnetHost.Find);
 
     public static ProcessStartInfo StartInfo(params string[] arguments) => StartInfo(workerGcSettings: true, arguments);
 
@@ -17,7 +16,7 @@ internal static class ChildProcesses
     /// <param name="arguments">The child's command line after the program.</param>
     public static ProcessStartInfo StartInfo(bool workerGcSettings, params string[] arguments)
     {
-        var info = new ProcessStartInfo(DotnetHost.Value) { UseShellExecute = false };
+        var info = new ProcessStartInfo(Host.Value) { UseShellExecute = false };
         info.ArgumentList.Add("exec");
         info.ArgumentList.Add(typeof(ChildProcesses).Assembly.Location);
         foreach (var argument in arguments)
@@ -34,23 +33,5 @@ internal static class ChildProcesses
         }
 
         return info;
-    }
-
-    /// <summary>The <c>dotnet</c> host running this process, found as Offload's launcher finds it.</summary>
-    private static string FindDotnetHost()
-    {
-        var exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
-        if (Environment.ProcessPath is { } processPath && string.Equals(Path.GetFileName(processPath), exe, StringComparison.OrdinalIgnoreCase))
-        {
-            return processPath;
-        }
-
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
-        {
-            return hostPath;
-        }
-
-        var candidate = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", exe));
-        return File.Exists(candidate) ? candidate : exe;
     }
 }

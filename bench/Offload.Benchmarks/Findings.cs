@@ -30,10 +30,8 @@ internal sealed class Findings
 
     public double? BytesPerCall { get; set; }
 
-    /// <summary>Items/s of the generated map companion; null when it was not measured (or is not merged).</summary>
+    /// <summary>Items/s of the generated map companion; null when it was not measured.</summary>
     public double? MapRate { get; set; }
-
-    public string? MapNote { get; set; }
 
     public double? Echo1MiB { get; set; }
 
@@ -42,8 +40,6 @@ internal sealed class Findings
     public double? CpuPoolMs { get; set; }
 
     public double? CpuParallelForMs { get; set; }
-
-    public double? CpuSequentialMs { get; set; }
 
     public double? SkewPoolMs { get; set; }
 

@@ -308,7 +308,6 @@ internal sealed class Measurements(BenchmarkSettings settings, ResultTable table
         var tSequential = uniform.SequentialMs;
         var tThreads = LatencySummary.Median(threaded);
         var tPool = LatencySummary.Median(pooled);
-        findings.CpuSequentialMs = tSequential;
         findings.CpuParallelForMs = tThreads;
         findings.CpuPoolMs = tPool;
         findings.Scaling.Add(new ScalingPoint(workers, tSequential, tPool, tThreads));
@@ -456,9 +455,6 @@ internal sealed class Measurements(BenchmarkSettings settings, ResultTable table
     }
 
     private WorkerPool Track(WorkerPool pool) => _current = pool;
-
-    /// <summary>Names the pool a section outside this class is using, for the hang report (null when done).</summary>
-    public void TrackExternal(WorkerPool? pool) => _current = pool;
 
     /// <summary>Tracks a pool created by a section outside this class, for the hang report.</summary>
     public WorkerPool TrackPool(WorkerPool pool) => Track(pool);

@@ -137,7 +137,7 @@ if (selected.Contains("memory"))
 
 if (selected.Contains("chaos"))
 {
-    await Section("Chaos: a worker killed every 200 ms", () => Chaos.RunAsync(settings, table, measurements.TrackExternal));
+    await Section("Chaos: a worker killed every 200 ms", () => Chaos.RunAsync(settings, table, measurements.TrackPool));
 }
 
 table.Goals = Goals.Evaluate(findings);

@@ -24,7 +24,6 @@ internal sealed class ResultTable
 
     private readonly List<ResultRow> _rows = [];
 
-    public IReadOnlyList<ResultRow> Rows => _rows;
 
     /// <summary>The goal rows, set once the run is over.</summary>
     public IReadOnlyList<GoalRow> Goals { get; set; } = [];
