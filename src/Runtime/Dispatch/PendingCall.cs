@@ -85,8 +85,6 @@ internal abstract class PendingCall
         }
     }
 
-    public abstract Task Task { get; }
-
     public void RegisterCancellation(CancellationToken cancellationToken, Action<PendingCall> onCanceled)
     {
         if (cancellationToken.CanBeCanceled)
@@ -219,7 +217,7 @@ internal sealed class PendingCall<TResult> : PendingCall
     {
     }
 
-    public override Task Task => _completion.Task;
+    public Task Task => _completion.Task;
 
     public Task<TResult> TypedTask => _completion.Task;
 
@@ -248,7 +246,7 @@ internal sealed class PendingVoidCall : PendingCall
     {
     }
 
-    public override Task Task => _completion.Task;
+    public Task Task => _completion.Task;
 
     protected override void SetResultFrom(in ReadOnlySequence<byte> body)
     {

@@ -14,7 +14,6 @@ namespace Offload.Dispatch;
 /// </summary>
 internal sealed class PendingBatchCall<TResult> : PendingCall
 {
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IBatchCallOwner<TResult> _owner;
     private readonly WorkerPool _pool;
     private readonly bool _readResults;
@@ -38,8 +37,6 @@ internal sealed class PendingBatchCall<TResult> : PendingCall
         _owner = owner;
         _pool = pool;
     }
-
-    public override Task Task => _completion.Task;
 
     /// <summary>The position of the chunk's first item in the map's input.</summary>
     public long FirstIndex { get; }
@@ -108,7 +105,7 @@ internal sealed class PendingBatchCall<TResult> : PendingCall
             if (count < Count)
             {
                 // Item 'count' threw: its error follows the results of the items before it.
-                error = reader.ReadValue<RemoteError>() ?? new RemoteError { TypeName = "Unknown", Message = "(empty error)" };
+                error = reader.ReadValue<RemoteError>() ?? RemoteError.Unknown;
             }
 
             if (reader.Consumed != body.Length)
@@ -142,7 +139,6 @@ internal sealed class PendingBatchCall<TResult> : PendingCall
         ResultBytes = body.Length;
         if (error is null)
         {
-            _completion.SetResult();
             CountSuccess();
         }
         else
@@ -150,8 +146,6 @@ internal sealed class PendingBatchCall<TResult> : PendingCall
             FailedItem = count;
             var remote = new RemoteInvocationException(Method.DisplayName, Worker?.Id, error);
             Error = remote;
-            _completion.SetException(remote);
-            _ = _completion.Task.Exception;
             if (Counters is { } counters)
             {
                 Interlocked.Increment(ref counters.Failed);
@@ -163,18 +157,14 @@ internal sealed class PendingBatchCall<TResult> : PendingCall
 
     protected override void SetException(Exception exception)
     {
+        // A chunk has no task of its own: the map reads the outcome when it settles, and reports it.
         Error = exception;
-        _completion.SetException(exception);
-
-        // The map reports the failure; nobody need await this task, and an unobserved fault must not be reported later.
-        _ = _completion.Task.Exception;
         Settle();
     }
 
     protected override void SetCanceled(CancellationToken cancellationToken)
     {
         Error = new OperationCanceledException(cancellationToken);
-        _completion.SetCanceled(cancellationToken);
         Settle();
     }
 
