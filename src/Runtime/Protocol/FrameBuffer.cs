@@ -79,25 +79,34 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
         return buffer;
     }
 
-    /// <summary>
-    /// An unsealed frame whose body is <paramref name="exception"/> as a <see cref="RemoteError"/>, cut down until the
-    /// frame fits in <paramref name="maxFrameBytes"/>: a huge message, or thousands of inner exceptions, must still
-    /// travel as an error, not be mistaken for a peer that broke the protocol.
-    /// </summary>
+    /// <summary>An unsealed frame whose body is <paramref name="exception"/> as a <see cref="RemoteError"/> (see <see cref="AppendError"/>).</summary>
     public static FrameBuffer CreateError(Exception exception, int maxFrameBytes)
     {
+        var buffer = new FrameBuffer(256);
+        buffer.AppendError(exception, maxFrameBytes);
+        return buffer;
+    }
+
+    /// <summary>
+    /// Appends <paramref name="exception"/> as a <see cref="RemoteError"/>, cut down until the frame fits in
+    /// <paramref name="maxFrameBytes"/>: a huge message, or thousands of inner exceptions, must still travel as an
+    /// error, not be mistaken for a peer that broke the protocol.
+    /// </summary>
+    public void AppendError(Exception exception, int maxFrameBytes)
+    {
         var error = RemoteError.FromException(exception);
+        var start = _written;
         var budget = 1 << 20;
         while (true)
         {
-            var buffer = CreateMessage(error);
-            if (buffer.Length <= maxFrameBytes || budget < 64)
+            MemoryPackSerializer.Serialize(this, error);
+            if (_written <= maxFrameBytes || budget < 64)
             {
-                return buffer;
+                return;
             }
 
-            buffer.Dispose();
-            budget = Math.Min(budget, maxFrameBytes / 8) / 2;
+            Truncate(start);
+            budget = Math.Min(budget, Math.Max(maxFrameBytes - start, 0) / 8) / 2;
             error = error.Truncate(budget);
         }
     }

@@ -82,6 +82,15 @@ public sealed partial class RemoteError
         };
     }
 
+    /// <summary>What stands for an error frame whose body decoded to nothing.</summary>
+    public static RemoteError Unknown => new() { TypeName = "Unknown", Message = "(empty error)" };
+
+    /// <summary>
+    /// True for the exceptions after which a worker's state is suspect (it ran out of memory or stack): the call gets its
+    /// exception, and the worker asks to be replaced.
+    /// </summary>
+    internal static bool LeavesWorkerSuspect(Exception exception) => exception is OutOfMemoryException or InsufficientExecutionStackException;
+
     /// <summary>A copy cut down to fit in about <paramref name="maxChars"/> characters of text.</summary>
     public RemoteError Truncate(int maxChars) => new()
     {

@@ -729,7 +729,7 @@ internal sealed class Worker : IFrameHandler
         RemoteError error;
         try
         {
-            error = MemoryPackSerializer.Deserialize<RemoteError>(body) ?? new RemoteError { TypeName = "Unknown", Message = "(empty error)" };
+            error = MemoryPackSerializer.Deserialize<RemoteError>(body) ?? RemoteError.Unknown;
         }
         catch (Exception ex)
         {
@@ -785,7 +785,7 @@ internal sealed class Worker : IFrameHandler
                     throw new OffloadProtocolException($"Worker {Id} sent an unreadable error for call {call.CallId}.", ex);
                 }
 
-                error ??= new RemoteError { TypeName = "Unknown", Message = "(empty error)" };
+                error ??= RemoteError.Unknown;
                 if (call.Method.RetryOnException && _pool.TryRetry(call))
                 {
                     break;

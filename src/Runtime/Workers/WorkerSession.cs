@@ -338,7 +338,7 @@ internal sealed class WorkerSession : IFrameHandler
         }
         catch (Exception ex) when (!invocation.Answered)
         {
-            if (ex is OutOfMemoryException or InsufficientExecutionStackException)
+            if (RemoteError.LeavesWorkerSuspect(ex))
             {
                 // The call gets its exception, but a worker that ran out of memory or stack may be left in a bad state.
                 // Asked before the answer goes out, so the caller's next call cannot land here.

@@ -63,7 +63,7 @@ internal static class BatchExecution
                 throw new OffloadProtocolException($"The chunk's arguments had {arguments.Length - reader.Consumed} unread bytes.");
             }
 
-            Answer(invocation, ref frame, done, failure, start, writeState);
+            Answer(invocation, ref frame, done, failure, start);
         }
         finally
         {
@@ -112,7 +112,7 @@ internal static class BatchExecution
                 CheckFullyRead(invocation, offset);
             }
 
-            Answer(invocation, ref frame, done, failure, start, writeState);
+            Answer(invocation, ref frame, done, failure, start);
         }
         finally
         {
@@ -127,7 +127,6 @@ internal static class BatchExecution
         var start = Stopwatch.GetTimestamp();
         var token = invocation.CancellationToken;
         using var readState = MemoryPackReaderOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
-        using var writeState = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
         var offset = 0;
         var count = ReadCount(invocation, ref offset, readState);
         FrameBuffer? frame = StartResult(count, 0);
@@ -159,7 +158,7 @@ internal static class BatchExecution
                 CheckFullyRead(invocation, offset);
             }
 
-            Answer(invocation, ref frame, done, failure, start, writeState);
+            Answer(invocation, ref frame, done, failure, start);
         }
         finally
         {
@@ -257,19 +256,19 @@ internal static class BatchExecution
     /// Adds the failed item's error after the results, if an item failed; fills in the count and the worker's time;
     /// checks the frame's size and sends it. The invocation then owns the frame.
     /// </summary>
-    private static void Answer(Invocation invocation, ref FrameBuffer? frame, int done, Exception? failure, long start, MemoryPackWriterOptionalState state)
+    private static void Answer(Invocation invocation, ref FrameBuffer? frame, int done, Exception? failure, long start)
     {
         var buffer = frame!;
         if (failure is not null)
         {
-            if (failure is OutOfMemoryException or InsufficientExecutionStackException)
+            if (RemoteError.LeavesWorkerSuspect(failure))
             {
                 // As for a call: the item gets its exception, but the worker may be left in a bad state. Asked before
                 // the answer goes out, so that the caller's next call cannot land here.
                 invocation.RequestRetire?.Invoke($"a call failed with {failure.GetType().Name}");
             }
 
-            AppendError(buffer, failure, invocation.MaxFrameBytes, state);
+            buffer.AppendError(failure, invocation.MaxFrameBytes);
         }
 
         if (buffer.Length > invocation.MaxFrameBytes)
@@ -286,30 +285,5 @@ internal static class BatchExecution
         buffer.PatchInt64(BatchLayout.ResultCountOffset + sizeof(int), Stopwatch.GetElapsedTime(start).Ticks * TimeSpan.NanosecondsPerTick);
         frame = null;
         invocation.AnswerBatch(buffer);
-    }
-
-    /// <summary>
-    /// Writes the failed item's error after the results, cut down (as a call's error is) until the frame fits: the
-    /// chunk must fail with its error, not be mistaken for a worker that broke the protocol.
-    /// </summary>
-    private static void AppendError(FrameBuffer frame, Exception failure, int maxFrameBytes, MemoryPackWriterOptionalState state)
-    {
-        var error = RemoteError.FromException(failure);
-        var start = frame.Length;
-        var budget = 1 << 20;
-        while (true)
-        {
-            var writer = new MemoryPackWriter<FrameBuffer>(ref frame, state);
-            writer.WriteValue(error);
-            writer.Flush();
-            if (frame.Length <= maxFrameBytes || budget < 64)
-            {
-                return;
-            }
-
-            frame.Truncate(start);
-            budget = Math.Min(budget, Math.Max(maxFrameBytes - start, 0) / 8) / 2;
-            error = error.Truncate(budget);
-        }
     }
 }

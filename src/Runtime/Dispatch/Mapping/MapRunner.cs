@@ -343,20 +343,10 @@ internal sealed class MapRunner<TItem, TArguments, TResult> : IBatchCallOwner<TR
     /// <summary>At the end of an asynchronous input: sends the chunk being filled and the item still waiting, if any.</summary>
     private async Task<Exception?> SendRestAsync(CancellationToken token)
     {
-        if (_encoder.IsStarted && !_encoder.HasCarry)
-        {
-            Send();
-            return null;
-        }
-
+        SendIfStarted();
         if (!_encoder.HasCarry)
         {
             return null;
-        }
-
-        if (_encoder.IsStarted)
-        {
-            Send();
         }
 
         await _window.WaitAsync(token).ConfigureAwait(false);
