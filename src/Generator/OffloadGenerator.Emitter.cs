@@ -15,7 +15,7 @@ public sealed partial class OffloadGenerator
     {
         public const string DispatcherHintName = "OffloadDispatcher.g.cs";
 
-        private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Offload.Generator\", \"0.1.0\")]";
+        private const string GeneratedCode = GeneratedText.GeneratedCode;
         private const string Hidden = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
         private const string Task = "global::System.Threading.Tasks.Task";
         private const string ValueTask = "global::System.Threading.Tasks.ValueTask";
@@ -413,6 +413,6 @@ public sealed partial class OffloadGenerator
 
         private static bool HasResult(ReturnKind kind) => TypeShapes.HasResult(kind);
 
-        private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+        private static string Xml(string text) => GeneratedText.Xml(text);
     }
 }

@@ -13,7 +13,7 @@ namespace Offload.Generator.Emit;
 /// <param name="SourceDoc">The <c>source</c> parameter's doc comment line.</param>
 internal sealed record MapFamily(MethodModel Model, string ItemType, string ToArguments, string SourceDoc)
 {
-    private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Offload.Generator\", \"0.1.0\")]";
+    private const string GeneratedCode = GeneratedText.GeneratedCode;
     private const string Tail = "global::Offload.MapOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default";
 
     /// <summary>Writes the family's four overloads.</summary>
@@ -63,5 +63,5 @@ internal sealed record MapFamily(MethodModel Model, string ItemType, string ToAr
         writer.Line(GeneratedCode);
     }
 
-    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    private static string Xml(string text) => GeneratedText.Xml(text);
 }
