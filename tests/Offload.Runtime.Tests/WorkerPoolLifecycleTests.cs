@@ -92,7 +92,7 @@ public sealed class WorkerPoolLifecycleTests
     public async Task No_worker_outlives_its_parent_by_more_than_a_second(string signal)
     {
         // The test host starts a pool of 4 with two workers busy, prints the worker pids, and waits to be signalled.
-        var hostDll = Path.Combine(AppContext.BaseDirectory, "Offload.TestHost.dll");
+        var hostDll = RepositoryPaths.BuildOutput(Path.Combine("tests", "Offload.TestHost"), "Offload.TestHost");
         var info = new ProcessStartInfo(Environment.ProcessPath!, [hostDll, "4", "2"])
         {
             RedirectStandardOutput = true,

@@ -32,8 +32,10 @@ internal sealed class WorkerLauncher
             throw new WorkerStartException("Offload.dll has no file location (single-file or in-memory app); workers need it on disk.");
         }
 
+        // The host lists the application's deps.json first, then each framework's, separated by ';' on every OS (not
+        // Path.PathSeparator, which is ':' on Unix and would leave one long path that names no file).
         var depsFile = (AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string)?
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Split(';', StringSplitOptions.RemoveEmptyEntries)
             .FirstOrDefault(File.Exists);
 
         var runtimeConfig = depsFile is not null && depsFile.EndsWith(".deps.json", StringComparison.OrdinalIgnoreCase)
