@@ -146,6 +146,9 @@ public sealed class WorkerPool : IAsyncDisposable
 
     internal WorkerPoolOptions Options => _options;
 
+    /// <summary>The pool's private directory (socket), once it was set up; for tests that check it is removed.</summary>
+    internal string? DirectoryPath => _endpoint?.DirectoryPath;
+
     /// <summary>The bound on queued calls (<see cref="WorkerPoolOptions.MaxQueuedCalls"/>), if any: a call takes a slot before it is queued.</summary>
     internal SemaphoreSlim? QueueSlots => _queueSlots;
 
@@ -437,6 +440,10 @@ public sealed class WorkerPool : IAsyncDisposable
         {
             worker?.Kill();
         }
+
+        // The process is exiting without having disposed this pool (WorkerPool.Shared is never disposed): its directory
+        // and socket go now, or they would outlive the process.
+        _endpoint?.Dispose();
     }
 
     private void EnsureStarted()
@@ -453,15 +460,26 @@ public sealed class WorkerPool : IAsyncDisposable
                 return;
             }
 
+            if (_fault is not null)
+            {
+                throw _fault;
+            }
+
             try
             {
                 _endpoint = PoolEndpoint.Create();
-                _launcher = WorkerLauncher.ForCurrentApplication(_endpoint.DirectoryPath);
+                _launcher = WorkerLauncher.ForCurrentApplication();
             }
-            catch (Exception ex) when (ex is not WorkerStartException)
+            catch (Exception ex)
             {
+                // Nothing may stay behind (the directory and socket), and the next call must not try again and leave
+                // another: a pool that cannot be set up fails every call with the same error, like one whose workers
+                // cannot start.
                 _endpoint?.Dispose();
-                throw new WorkerStartException($"The worker pool could not be set up: {ex.Message}", ex);
+                _endpoint = null;
+                _fault = ex as WorkerStartException ?? new WorkerStartException($"The worker pool could not be set up: {ex.Message}", ex) { IsPermanent = true };
+                Log.PoolSetupFailed(_logger, _fault);
+                throw _fault;
             }
 
             _state = PoolState.Running;
@@ -639,6 +657,14 @@ public sealed class WorkerPool : IAsyncDisposable
                 };
             Log.PoolFaulted(_logger, _consecutiveStartFailures, failure);
             (doomed ??= []).AddRange(_queue.DrainAll());
+
+            // No worker will ever connect again: the directory and socket can go now, not only when the pool is disposed
+            // (WorkerPool.Shared never is). Off the lock: it is file-system work.
+            if (_endpoint is { } endpoint)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static e => e.Dispose(), endpoint, preferLocal: false);
+            }
+
             _allReady.TrySetException(_fault);
             _ = _allReady.Task.Exception;
             return;

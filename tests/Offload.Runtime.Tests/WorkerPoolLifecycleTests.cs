@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Offload.Transport;
 
 namespace Offload.Runtime.Tests;
 
@@ -121,6 +122,70 @@ public sealed class WorkerPoolLifecycleTests
         }
 
         Assert.Empty(survivors);
+
+        // A parent ended by a signal runs no exit handlers: its workers remove its pool directory as they go.
+        Assert.Empty(PoolDirectoriesOf(host.Id));
+    }
+
+    [Fact]
+    public async Task A_process_that_never_disposes_the_shared_pool_leaves_no_directory_behind()
+    {
+        var hostDll = RepositoryPaths.BuildOutput(Path.Combine("tests", "Offload.TestHost"), "Offload.TestHost");
+        var info = new ProcessStartInfo(Environment.ProcessPath!, [hostDll, "shared"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var host = Process.Start(info)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var line = await host.StandardOutput.ReadLineAsync(timeout.Token);
+        if (line != "ready")
+        {
+            Assert.Fail($"The test host said {line ?? "nothing"}: {await host.StandardError.ReadToEndAsync(timeout.Token)}");
+        }
+
+        Assert.Single(PoolDirectoriesOf(host.Id));
+
+        await host.StandardInput.WriteLineAsync();
+        await host.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(0, host.ExitCode);
+        Assert.Empty(PoolDirectoriesOf(host.Id));
+    }
+
+    [Fact]
+    public async Task A_pool_whose_workers_cannot_start_removes_its_directory_and_makes_no_other()
+    {
+        // Workers that never connect in time: three failed starts in a row fault the pool.
+        var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 2, StartTimeout = TimeSpan.FromMilliseconds(1) });
+        try
+        {
+            var calls = Enumerable.Range(0, 100).Select(i => Workloads.AddAsync(pool, i, 1L)).ToArray();
+            foreach (var call in calls)
+            {
+                await Assert.ThrowsAsync<WorkerStartException>(() => call);
+            }
+
+            await Assert.ThrowsAsync<WorkerStartException>(() => Workloads.AddAsync(pool, 1L, 1L));
+            var directory = pool.DirectoryPath;
+            Assert.NotNull(directory);
+
+            // The endpoint closes off the pool's lock, on the thread pool: give it a moment.
+            var deadline = Environment.TickCount64 + 5_000;
+            while (Directory.Exists(directory) && Environment.TickCount64 < deadline)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.False(Directory.Exists(directory), "the faulted pool's directory is still there");
+            Assert.Same(directory, pool.DirectoryPath);
+        }
+        finally
+        {
+            await pool.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -206,6 +271,9 @@ public sealed class WorkerPoolLifecycleTests
             return false;
         }
     }
+
+    private static string[] PoolDirectoriesOf(int processId) =>
+        Directory.GetDirectories(PrivateDirectory.Root, $"offload-{processId}-*");
 
     private static async Task<int[]> ReadWorkerPidsAsync(Process host)
     {

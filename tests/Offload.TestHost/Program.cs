@@ -1,8 +1,19 @@
 using Offload;
 using Offload.TestHost;
 
-// A parent process for tests that must kill a parent: it starts a pool, keeps some workers busy, prints the worker
-// process ids on one line ("workers: 1 2 3"), then waits to be killed.
+// A parent process for tests that must kill a parent or watch it exit.
+//   <workers> <busy>: starts a pool, keeps some workers busy, prints the worker process ids on one line
+//                     ("workers: 1 2 3"), then waits to be killed.
+//   shared:           makes one call on WorkerPool.Shared, prints "ready", and returns from Main when a line arrives on
+//                     standard input, never disposing the shared pool (as most apps do).
+if (args is ["shared"])
+{
+    await HostWork.SpinAsync(1);
+    Console.WriteLine("ready");
+    Console.ReadLine();
+    return;
+}
+
 var workerCount = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 3;
 var busy = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1;
 await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = workerCount });

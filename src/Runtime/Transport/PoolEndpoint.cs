@@ -36,8 +36,8 @@ internal sealed class PoolEndpoint : IDisposable
 
     public static PoolEndpoint Create()
     {
-        var directory = CreatePrivateDirectory();
-        var socketPath = Path.Combine(directory, "pool.sock");
+        var directory = PrivateDirectory.Create();
+        var socketPath = Path.Combine(directory, PrivateDirectory.SocketFileName);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -52,7 +52,7 @@ internal sealed class PoolEndpoint : IDisposable
         catch
         {
             listener.Dispose();
-            TryDeleteDirectory(directory);
+            PrivateDirectory.TryDelete(directory);
             throw;
         }
 
@@ -101,7 +101,7 @@ internal sealed class PoolEndpoint : IDisposable
         }
 
         _listener.Dispose();
-        TryDeleteDirectory(DirectoryPath);
+        PrivateDirectory.TryDelete(DirectoryPath);
     }
 
     /// <summary>Encodes the hello frame a worker sends first.</summary>
@@ -166,38 +166,6 @@ internal sealed class PoolEndpoint : IDisposable
             }
 
             buffer = buffer[read..];
-        }
-    }
-
-    private static string CreatePrivateDirectory()
-    {
-        // The temp directory is world-writable but the directory we create is ours alone (0700): sockets inside it
-        // can be reached only by the current user, whatever their own mode says.
-        var root = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtimeDir && Directory.Exists(runtimeDir)
-            ? runtimeDir
-            : Path.GetTempPath();
-        var path = Path.Combine(root, $"offload-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}");
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        return path;
-    }
-
-    private static void TryDeleteDirectory(string path)
-    {
-        try
-        {
-            Directory.Delete(path, recursive: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: the directory is private and empty apart from a dead socket.
         }
     }
 }

@@ -45,7 +45,7 @@ internal static class WorkerHost
         // Standard input now only tells us that the parent is alive: user code must not read (and so eat) it.
         Console.SetIn(TextReader.Null);
         var session = new WorkerSession(arguments);
-        ParentWatchdog.Start(standardInput, session);
+        ParentWatchdog.Start(standardInput, session, arguments.Endpoint);
 
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -72,7 +72,8 @@ internal static class WorkerHost
 
     /// <summary>
     /// Kills this process at once (SIGKILL on Unix): used when the parent is gone or the channel broke, where user code
-    /// may never return and a normal exit could wait on it. The line on stderr says why; the parent sees the signal.
+    /// may never return and a normal exit could wait on it. The line on stderr says why; the parent sees the signal. A
+    /// worker whose parent is gone first removes the pool directory the parent had no chance to remove.
     /// </summary>
     internal static void ExitNow()
     {
@@ -80,6 +81,7 @@ internal static class WorkerHost
         {
             Console.Out.Flush();
             Console.Error.Flush();
+            ParentWatchdog.RemoveOrphanedPoolDirectory();
         }
         finally
         {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 
 namespace Offload.Workers;
 
@@ -12,11 +11,11 @@ namespace Offload.Workers;
 internal sealed class WorkerLauncher
 {
     private readonly string _dotnetHost;
-    private readonly string _runtimeConfig;
+    private readonly string? _runtimeConfig;
     private readonly string? _depsFile;
     private readonly string _hostAssembly;
 
-    private WorkerLauncher(string dotnetHost, string runtimeConfig, string? depsFile, string hostAssembly)
+    private WorkerLauncher(string dotnetHost, string? runtimeConfig, string? depsFile, string hostAssembly)
     {
         _dotnetHost = dotnetHost;
         _runtimeConfig = runtimeConfig;
@@ -24,7 +23,7 @@ internal sealed class WorkerLauncher
         _hostAssembly = hostAssembly;
     }
 
-    public static WorkerLauncher ForCurrentApplication(string privateDirectory)
+    public static WorkerLauncher ForCurrentApplication()
     {
         var hostAssembly = typeof(WorkerLauncher).Assembly.Location;
         if (string.IsNullOrEmpty(hostAssembly))
@@ -41,9 +40,10 @@ internal sealed class WorkerLauncher
         var runtimeConfig = depsFile is not null && depsFile.EndsWith(".deps.json", StringComparison.OrdinalIgnoreCase)
             ? depsFile[..^".deps.json".Length] + ".runtimeconfig.json"
             : null;
-        if (runtimeConfig is null || !File.Exists(runtimeConfig))
+        if (runtimeConfig is not null && !File.Exists(runtimeConfig))
         {
-            runtimeConfig = WriteFallbackRuntimeConfig(privateDirectory);
+            // Without one, the host uses the runtimeconfig.json next to the worker host.
+            runtimeConfig = null;
         }
 
         return new WorkerLauncher(FindDotnetHost(), runtimeConfig, depsFile, hostAssembly);
@@ -61,8 +61,11 @@ internal sealed class WorkerLauncher
             WorkingDirectory = Environment.CurrentDirectory,
         };
         info.ArgumentList.Add("exec");
-        info.ArgumentList.Add("--runtimeconfig");
-        info.ArgumentList.Add(_runtimeConfig);
+        if (_runtimeConfig is not null)
+        {
+            info.ArgumentList.Add("--runtimeconfig");
+            info.ArgumentList.Add(_runtimeConfig);
+        }
         if (_depsFile is not null)
         {
             info.ArgumentList.Add("--depsfile");
@@ -125,24 +128,5 @@ internal sealed class WorkerLauncher
         var runtimeDirectory = RuntimeEnvironment.GetRuntimeDirectory();
         var candidate = Path.GetFullPath(Path.Combine(runtimeDirectory, "..", "..", "..", exe));
         return File.Exists(candidate) ? candidate : exe;
-    }
-
-    private static string WriteFallbackRuntimeConfig(string privateDirectory)
-    {
-        // The app was started without a runtimeconfig.json we can find: describe the running framework ourselves.
-        // It goes in the pool's private directory: a shared, predictable path would let another user plant settings
-        // (a startup hook, say) that our workers would then run.
-        var version = Environment.Version;
-        var path = Path.Combine(privateDirectory, "worker.runtimeconfig.json");
-        var json = JsonSerializer.Serialize(new
-        {
-            runtimeOptions = new
-            {
-                tfm = $"net{version.Major}.{version.Minor}",
-                framework = new { name = "Microsoft.NETCore.App", version = version.ToString(3) },
-            },
-        });
-        File.WriteAllText(path, json);
-        return path;
     }
 }
