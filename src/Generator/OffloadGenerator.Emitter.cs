@@ -11,10 +11,8 @@ namespace Offload.Generator;
 public sealed partial class OffloadGenerator
 {
     /// <summary>Writes the generated C# for the models.</summary>
-    internal static class Emitter
+    internal static partial class Emitter
     {
-        public const string DispatcherHintName = "OffloadDispatcher.g.cs";
-
         private const string GeneratedCode = GeneratedText.GeneratedCode;
         private const string Hidden = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
         private const string Task = "global::System.Threading.Tasks.Task";
@@ -53,6 +51,12 @@ public sealed partial class OffloadGenerator
                 writer.Line();
             }
 
+            if (model.FormatterRegistrations.Count > 0)
+            {
+                WriteFormatterRegistration(writer, model);
+                writer.Line();
+            }
+
             WriteArguments(writer, model);
 
             foreach (var _ in model.ContainingTypes)
@@ -68,73 +72,20 @@ public sealed partial class OffloadGenerator
             return writer.ToString();
         }
 
-        public static string EmitDispatcher(DispatcherModel model)
+        /// <summary>
+        /// Registers the MemoryPack formatters the method's parameter and result types need, which MemoryPack would
+        /// otherwise find by reflection the first time a type is read (impossible in NativeAOT for a type the process
+        /// has not used yet). In the containing type, so that it can name private nested types; the dispatcher calls it.
+        /// </summary>
+        private static void WriteFormatterRegistration(SourceWriter writer, MethodModel model)
         {
-            var writer = new SourceWriter();
-            WriteHeader(writer);
-            writer.Line("[assembly: global::Offload.Dispatch.OffloadDispatcherAttribute(typeof(global::Offload.Generated.OffloadDispatcher))]");
-            writer.Line();
-            writer.Line("namespace Offload.Generated").OpenBlock();
-            writer.Line("/// <summary>Runs this assembly's <c>[RunInWorkerProcess]</c> methods in a worker, by method id.</summary>");
+            writer.Line("/// <summary>Registers the MemoryPack formatters of this method's parameter and result types; called by the generated dispatcher.</summary>");
             writer.Line(GeneratedCode);
             writer.Line(Hidden);
-            writer.Line("internal sealed class OffloadDispatcher : global::Offload.Dispatch.IOffloadDispatcher").OpenBlock();
-            writer.Line("private static readonly ulong[] s_methodIds =").OpenBlock();
-            foreach (var entry in model.Entries)
+            writer.Line($"internal static void {model.RegisterFormattersName}()").OpenBlock();
+            foreach (var statement in model.FormatterRegistrations)
             {
-                writer.Line(entry.MethodIdLiteral + ",");
-            }
-
-            writer.CloseBlock(";");
-            writer.Line();
-            writer.Line("/// <inheritdoc />");
-            writer.Line("public global::System.Collections.Generic.IReadOnlyList<ulong> MethodIds => s_methodIds;");
-            writer.Line();
-            writer.Line("/// <inheritdoc />");
-            writer.Line($"public {ValueTask} InvokeAsync(global::Offload.Dispatch.Invocation invocation)").OpenBlock();
-            writer.Line("switch (invocation.MethodId)").OpenBlock();
-            foreach (var entry in model.Entries)
-            {
-                writer.Line($"case {entry.MethodIdLiteral}:");
-                writer.Line($"    return {entry.InvokerPath}(invocation);");
-            }
-
-            writer.Line("default:");
-            writer.Line("    throw new global::System.InvalidOperationException(\"Unknown method id 0x\" + invocation.MethodId.ToString(\"x16\") + \".\");");
-            writer.CloseBlock();
-            writer.CloseBlock();
-
-            // Without initializers the interface's default (nothing to do) stands, and the dispatcher stays as it was.
-            if (model.Initializers.Count > 0)
-            {
-                writer.Line();
-                WriteInitialize(writer, model.Initializers);
-            }
-
-            writer.CloseBlock();
-            writer.CloseBlock();
-            return writer.ToString();
-        }
-
-        /// <summary>
-        /// <c>InitializeAsync</c>: the initializers' calls, in the model's order, each awaited before the next. With
-        /// nothing to await it is not <c>async</c>, which would only earn CS1998; an initializer that throws then
-        /// throws from the call rather than through the task, and the worker, which awaits it in a try, sees the same.
-        /// </summary>
-        private static void WriteInitialize(SourceWriter writer, EquatableArray<InitializerModel> initializers)
-        {
-            var awaits = initializers.Any(static i => i.ReturnKind != ReturnKind.Void);
-            writer.Line("/// <inheritdoc />");
-            writer.Line($"public {(awaits ? "async " : "")}{ValueTask} InitializeAsync()").OpenBlock();
-            foreach (var initializer in initializers)
-            {
-                var call = $"{initializer.ContainingTypeFullName}.{Parser.Escape(initializer.MethodName)}()";
-                writer.Line(initializer.ReturnKind == ReturnKind.Void ? call + ";" : $"await {call}.ConfigureAwait(false);");
-            }
-
-            if (!awaits)
-            {
-                writer.Line("return default;");
+                writer.Line(statement);
             }
 
             writer.CloseBlock();

@@ -72,6 +72,20 @@ public sealed partial class OffloadGenerator
             // The method's own CancellationToken is not a companion parameter, so its name is free for the companion's.
             var names = new HashSet<string>(parameters.Where(p => !p.IsCancellationToken).Select(p => p.Name.TrimStart('@')));
 
+            // The formatters the signature's types need are registered by the generated code: MemoryPack would find them
+            // by reflection, which NativeAOT cannot do for a type the process has not used yet (a worker reading its
+            // first argument).
+            var registrations = new SortedSet<string>(System.StringComparer.Ordinal);
+            foreach (var parameter in method.Parameters.Where(p => !TypeShapes.IsCancellationToken(p.Type)))
+            {
+                FormatterRegistrations.Collect(parameter.Type, registrations, FullyQualified);
+            }
+
+            if (resultType is not null)
+            {
+                FormatterRegistrations.Collect(resultType, registrations, FullyQualified);
+            }
+
             // The attribute allows one use per method, and the validator has already checked its settings.
             var attribute = context.Attributes[0];
             return new MethodModel(
@@ -93,7 +107,8 @@ public sealed partial class OffloadGenerator
                 RetryOnException: TypeShapes.GetNamedArgument(attribute, TypeShapes.RetryOnExceptionName, false),
                 TimeoutMilliseconds: TypeShapes.GetNamedArgument(attribute, TypeShapes.TimeoutMillisecondsName, 0),
                 BatchMethodId: Fnv1a64(signature + "|batch"),
-                MapBaseName: TypeShapes.GetMapBaseName(method.Name));
+                MapBaseName: TypeShapes.GetMapBaseName(method.Name),
+                FormatterRegistrations: new EquatableArray<string>(registrations));
         }
 
         public static InitializerModel? ParseInitializer(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)

@@ -45,6 +45,13 @@ public sealed partial class OffloadGenerator : IIncrementalGenerator
                 : new[] { new DispatchEntry(model.MethodIdLiteral, model.ContainingTypeFullName + "." + model.InvokerName) })
             .WithTrackingName(TrackingNames.DispatchEntries);
 
+        // 3b. Reduce each method whose signature needs formatters registered to the generated method that does it, for
+        //     the dispatcher to call; a method that needs none adds nothing.
+        var registrations = methods
+            .Where(static model => model.FormatterRegistrations.Count > 0)
+            .Select(static (model, _) => model.ContainingTypeFullName + "." + model.RegisterFormattersName)
+            .WithTrackingName(TrackingNames.FormatterRegistrations);
+
         // 4. Find the [WorkerInitializer] methods the same way; invalid ones are dropped here and reported by the analyzer.
         //    Their models hold only what the dispatcher's call needs, so body edits stop at the first step too.
         var initializers = context.SyntaxProvider
@@ -57,19 +64,21 @@ public sealed partial class OffloadGenerator : IIncrementalGenerator
             .Select(static (model, _) => model!)
             .WithTrackingName(TrackingNames.Initializers);
 
-        // 5. Gather all entries in a stable (ordinal) order, and the initializers in the order they run (Order, then
-        //    type and method name, as the attribute documents), into the assembly's dispatcher model.
+        // 5. Gather all entries and registrations in a stable (ordinal) order, and the initializers in the order they
+        //    run (Order, then type and method name, as the attribute documents), into the assembly's dispatcher model.
         var dispatcher = entries
             .Collect()
             .Combine(initializers.Collect())
+            .Combine(registrations.Collect())
             .Select(static (all, _) => new DispatcherModel(
                 new EquatableArray<DispatchEntry>(
-                    all.Left.OrderBy(static e => e.MethodIdLiteral, StringComparer.Ordinal).ThenBy(static e => e.InvokerPath, StringComparer.Ordinal)),
+                    all.Left.Left.OrderBy(static e => e.MethodIdLiteral, StringComparer.Ordinal).ThenBy(static e => e.InvokerPath, StringComparer.Ordinal)),
                 new EquatableArray<InitializerModel>(
-                    all.Right
+                    all.Left.Right
                         .OrderBy(static i => i.Order)
                         .ThenBy(static i => i.ContainingTypeFullName, StringComparer.Ordinal)
-                        .ThenBy(static i => i.MethodName, StringComparer.Ordinal))))
+                        .ThenBy(static i => i.MethodName, StringComparer.Ordinal)),
+                new EquatableArray<string>(all.Right.OrderBy(static r => r, StringComparer.Ordinal))))
             .WithTrackingName(TrackingNames.Dispatcher);
 
         // 6. Emit the dispatcher (a switch on the method id, and the initializers' calls) and the assembly attribute

@@ -9,4 +9,5 @@ internal static class TrackingNames
     public const string Dispatcher = nameof(Dispatcher);
     public const string ParseInitializer = nameof(ParseInitializer);
     public const string Initializers = nameof(Initializers);
+    public const string FormatterRegistrations = nameof(FormatterRegistrations);
 }

@@ -40,4 +40,7 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Error, "The worker pool could not be set up; every call fails with this error")]
     public static partial void PoolSetupFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Debug, "Workers start as: {Command}")]
+    public static partial void WorkerCommand(ILogger logger, string command);
 }

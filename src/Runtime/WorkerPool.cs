@@ -61,6 +61,7 @@ public sealed class WorkerPool : IAsyncDisposable
     {
         // Workers would exit on their own once we are gone; killing them on the way out just makes it immediate.
         AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAllLivePools();
+        ProtocolFormatters.EnsureRegistered();
     }
 
     /// <summary>Creates a pool. No process starts until the first call or <see cref="StartAsync"/>.</summary>
@@ -469,6 +470,7 @@ public sealed class WorkerPool : IAsyncDisposable
             {
                 _endpoint = PoolEndpoint.Create();
                 _launcher = WorkerLauncher.ForCurrentApplication();
+                Log.WorkerCommand(_logger, _launcher.Description);
             }
             catch (Exception ex)
             {

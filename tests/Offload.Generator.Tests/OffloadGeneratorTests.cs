@@ -153,8 +153,8 @@ public sealed class OffloadGeneratorTests
     [Fact]
     public void MemoryPackableParameterAndResult()
     {
-        // MemoryPack's own generator does not run here, so Point has no formatter; the generated code only names
-        // it in writer.WriteValue/reader.ReadValue<T>, which compiles all the same.
+        // The dispatcher registers Point's formatter (a NativeAOT worker could not find it by reflection); MemoryPack's
+        // own generator runs in the compile check, so the registration must name what it generates.
         var output = GeneratorRunner.Run("""
             using MemoryPack;
             using Offload;
@@ -173,6 +173,71 @@ public sealed class OffloadGeneratorTests
             {
                 [RunInWorkerProcess]
                 public static Point Mirror(Point point) => new() { X = point.Y, Y = point.X };
+            }
+            """);
+
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void MemoryPackableTypesInsideCollectionsNullablesAndNestedTypes()
+    {
+        // Every type in a signature gets the formatter MemoryPack would pick for it at run time, registered once,
+        // wherever it sits: [MemoryPackable] classes, structs, closed generics and union bases through their own
+        // registration (a private nested one from its containing type), arrays, collections, and nullables of structs
+        // without references as raw memory.
+        var output = GeneratorRunner.Run("""
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+            using MemoryPack;
+            using Offload;
+
+            namespace Samples.Packing;
+
+            [MemoryPackable]
+            public partial class Point
+            {
+                public int X { get; set; }
+            }
+
+            [MemoryPackable]
+            public partial struct Size
+            {
+                public int Width { get; set; }
+            }
+
+            [MemoryPackable]
+            public partial class Box<T>
+            {
+                public T? Value { get; set; }
+            }
+
+            [MemoryPackable]
+            [MemoryPackUnion(0, typeof(Circle))]
+            public abstract partial class Figure
+            {
+            }
+
+            [MemoryPackable]
+            public partial class Circle : Figure
+            {
+                public double Radius { get; set; }
+            }
+
+            public static partial class Layout
+            {
+                [RunInWorkerProcess]
+                public static Task<Dictionary<string, List<Point>>> Group(Point[] points, Size? size, Box<int> box, Figure figure, Point? maybe) =>
+                    Task.FromResult(new Dictionary<string, List<Point>>());
+
+                [RunInWorkerProcess]
+                private static Hidden Hide(int x) => new() { X = x };
+
+                [MemoryPackable]
+                private partial class Hidden
+                {
+                    public int X { get; set; }
+                }
             }
             """);
 

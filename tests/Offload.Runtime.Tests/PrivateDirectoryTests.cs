@@ -48,9 +48,9 @@ public sealed class PrivateDirectoryTests
     }
 
     [Fact]
-    public void A_stale_directory_is_swept_with_its_dead_socket()
+    public async Task A_stale_directory_is_swept_with_its_dead_socket()
     {
-        var directory = MakePoolDirectory(DeadProcessIdAsync().GetAwaiter().GetResult());
+        var directory = MakePoolDirectory(await DeadProcessIdAsync());
         using (var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
         {
             // Bound and closed, as a killed pool leaves it: the file is there, nobody listens.

@@ -188,23 +188,6 @@ public sealed class WorkerPoolLifecycleTests
         }
     }
 
-    [Fact]
-    public async Task The_worker_host_refuses_to_run_by_hand()
-    {
-        var offloadDll = typeof(WorkerPool).Assembly.Location;
-        var info = new ProcessStartInfo(Environment.ProcessPath!, ["exec", "--runtimeconfig", Path.ChangeExtension(typeof(WorkerPoolLifecycleTests).Assembly.Location, ".runtimeconfig.json"), offloadDll])
-        {
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(info)!;
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-
-        Assert.Equal(2, process.ExitCode);
-        Assert.Contains("not meant to be run by hand", stderr);
-    }
-
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
 

@@ -34,6 +34,16 @@ public static partial class Workloads
 {
     private static int counter;
 
+    /// <summary>An environment variable as worker code sees it, and as a process it starts sees it (via env).</summary>
+    [RunInWorkerProcess]
+    public static string?[] EnvironmentVariable(string name)
+    {
+        using var child = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("env") { RedirectStandardOutput = true, UseShellExecute = false })!;
+        var fromChild = child.StandardOutput.ReadToEnd().Split('\n').FirstOrDefault(line => line.StartsWith(name + "=", StringComparison.Ordinal));
+        child.WaitForExit();
+        return [Environment.GetEnvironmentVariable(name), fromChild];
+    }
+
     /// <summary>Primitive in, primitive out.</summary>
     [RunInWorkerProcess]
     public static long Add(long a, long b) => a + b;

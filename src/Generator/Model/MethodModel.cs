@@ -11,7 +11,9 @@ namespace Offload.Generator.Model;
 /// <c>MaxRetries</c>, <c>RetryOnException</c> and <c>TimeoutMilliseconds</c> are the attribute's settings as written
 /// (0, false and 0 when not given); the emitter copies into the descriptor only those that differ from the default.
 /// <c>BatchMethodId</c> is the id of the method's map chunks (its batch invoker), and <c>MapBaseName</c> starts the
-/// map companions' names; both matter only when <see cref="HasMap"/>.
+/// map companions' names; both matter only when <see cref="HasMap"/>. <c>FormatterRegistrations</c> are the
+/// statements, in ordinal order, that register the MemoryPack formatters of the types in the method's parameters and
+/// result (see <c>Validation.FormatterRegistrations</c>).
 /// </remarks>
 internal sealed record MethodModel(
     string? Namespace,
@@ -32,7 +34,8 @@ internal sealed record MethodModel(
     bool RetryOnException,
     int TimeoutMilliseconds,
     ulong BatchMethodId,
-    string MapBaseName)
+    string MapBaseName,
+    EquatableArray<string> FormatterRegistrations)
 {
     /// <summary>The id as a C# literal.</summary>
     public string MethodIdLiteral => "0x" + MethodId.ToString("x16") + "UL";
@@ -60,4 +63,7 @@ internal sealed record MethodModel(
 
     /// <summary>Name of the generated worker-side invoker of a map chunk.</summary>
     public string BatchInvokerName => "__OffloadInvokeBatch_" + MemberSuffix;
+
+    /// <summary>Name of the generated method that runs <see cref="FormatterRegistrations"/>.</summary>
+    public string RegisterFormattersName => "__OffloadRegisterFormatters_" + MemberSuffix;
 }

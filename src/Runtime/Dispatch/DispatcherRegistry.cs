@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.Loader;
 using Offload.Protocol;
@@ -92,6 +93,8 @@ internal sealed class DispatcherRegistry
         }
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026:Members annotated with 'RequiresUnreferencedCodeAttribute' require dynamic access otherwise can break functionality when trimming application code",
+        Justification = "Only for an assembly the parent loaded by path, outside the app's deps.json (a plugin): the worker loads the same file, which needs what it needed in the parent. Trimmed and NativeAOT apps send no path.")]
     private static Assembly LoadAssembly(LoadAssemblyMessage message)
     {
         try

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Offload.Dispatch;
 
@@ -11,8 +12,10 @@ public sealed class OffloadDispatcherAttribute : Attribute
 {
     /// <summary>Creates the attribute.</summary>
     /// <param name="dispatcherType">A type with a public parameterless constructor that implements <see cref="IOffloadDispatcher"/>.</param>
-    public OffloadDispatcherAttribute(Type dispatcherType) => DispatcherType = dispatcherType;
+    /// <remarks>The annotation keeps the dispatcher's constructor in trimmed and NativeAOT apps: workers create it by reflection.</remarks>
+    public OffloadDispatcherAttribute([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type dispatcherType) => DispatcherType = dispatcherType;
 
     /// <summary>The dispatcher type.</summary>
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
     public Type DispatcherType { get; }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using MemoryPack;
 using Offload.Protocol;
 using Offload.Workers;
 
@@ -223,7 +222,7 @@ internal sealed class PendingCall<TResult> : PendingCall
 
     protected override void SetResultFrom(in ReadOnlySequence<byte> body)
     {
-        var result = MemoryPackSerializer.Deserialize<TResult>(body);
+        var result = FrameBody.Read<TResult>(body);
         if (TryMarkCompleted())
         {
             _completion.SetResult(result!);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Reflection;
@@ -256,6 +257,8 @@ internal sealed class Worker : IFrameHandler
         return true;
     }
 
+    [UnconditionalSuppressMessage("SingleFile", "IL3000:Avoid accessing Assembly file path when publishing as a single file",
+        Justification = "The location is only a fallback for assemblies outside the app's deps.json; in a single-file or NativeAOT app it is empty and not sent.")]
     private bool SendLoadAssemblyLocked(FrameChannel channel, Assembly assembly)
     {
         if (_loadedAssemblies.Contains(assembly))
@@ -263,7 +266,7 @@ internal sealed class Worker : IFrameHandler
             return true;
         }
 
-        var load = FrameBuffer.CreateMessage(new LoadAssemblyMessage { FullName = assembly.FullName!, Location = assembly.Location });
+        var load = FrameBuffer.CreateMessage(new LoadAssemblyMessage { FullName = assembly.FullName!, Location = assembly.Location is { Length: > 0 } location ? location : null });
         load.Seal(FrameKind.LoadAssembly, 0);
         if (!channel.TryEnqueue(load))
         {

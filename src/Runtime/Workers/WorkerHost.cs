@@ -8,8 +8,9 @@ using Offload.Transport;
 namespace Offload.Workers;
 
 /// <summary>
-/// The worker process's main: reads the pool's secret from standard input, connects back to the pool, says hello,
-/// then serves calls until the pool shuts it down. It exits by itself as soon as the parent is gone.
+/// A worker's main (entered through <see cref="WorkerEntry"/>): reads the pool's secret from standard input, connects
+/// back to the pool, says hello, then serves calls until the pool shuts it down. It exits by itself as soon as the
+/// parent is gone.
 /// </summary>
 internal static class WorkerHost
 {
@@ -22,10 +23,11 @@ internal static class WorkerHost
         if (arguments is null)
         {
             await Console.Error.WriteLineAsync(
-                "Offload.dll is the Offload worker host. A WorkerPool starts it; it is not meant to be run by hand.").ConfigureAwait(false);
-            return 2;
+                $"Offload worker: incomplete command line ({string.Join(' ', args)}). A WorkerPool starts its workers; they are not meant to be started by hand.").ConfigureAwait(false);
+            return WorkerExitCodes.BadArguments;
         }
 
+        ProtocolFormatters.EnsureRegistered();
         var standardInput = Console.OpenStandardInput();
         byte[] secret;
         try
@@ -35,7 +37,7 @@ internal static class WorkerHost
         catch (Exception ex) when (ex is FormatException or EndOfStreamException)
         {
             await Console.Error.WriteLineAsync($"Offload worker {arguments.WorkerId}: no valid secret on standard input.").ConfigureAwait(false);
-            return 3;
+            return WorkerExitCodes.NoSecret;
         }
 
         // Ctrl-C in a terminal signals the whole foreground process group, workers included. The parent decides what
@@ -64,7 +66,7 @@ internal static class WorkerHost
         {
             socket.Dispose();
             await Console.Error.WriteLineAsync($"Offload worker {arguments.WorkerId}: cannot connect to the pool at {arguments.Endpoint}: {ex.Message}").ConfigureAwait(false);
-            return 4;
+            return WorkerExitCodes.CannotConnect;
         }
 
         return await session.RunAsync(socket).ConfigureAwait(false);

@@ -1,57 +1,67 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace Offload.Workers;
 
 /// <summary>
-/// Builds the command line of a worker: the application's own <c>dotnet</c> host, runtimeconfig.json and deps.json,
-/// with Offload.dll as the program. The worker so resolves every assembly exactly as the application does, in a
-/// console app, a test host or a published folder, without any change to the application's <c>Main</c>.
+/// Builds the command line of a worker: the application itself, started again with <see cref="WorkerArguments.Marker"/>
+/// first on its command line, so that a worker loads exactly what the application loads (its NuGet packages, shared
+/// frameworks, trimmed or NativeAOT image) and needs nothing else on disk or on <c>PATH</c>. The worker takes over
+/// before the application's <c>Main</c> (see <see cref="WorkerEntry"/>).
 /// </summary>
+/// <remarks>
+/// Which executable: the one this process runs as (an apphost, a self-contained or single-file executable, a NativeAOT
+/// binary) — unless that is the <c>dotnet</c> muxer (<c>dotnet app.dll</c>, a test host under <c>dotnet test</c>), in
+/// which case the worker is <c>dotnet exec</c> of the entry assembly with the same runtimeconfig.json, deps.json and
+/// probing paths as this process.
+/// </remarks>
 internal sealed class WorkerLauncher
 {
-    private readonly string _dotnetHost;
-    private readonly string? _runtimeConfig;
-    private readonly string? _depsFile;
-    private readonly string _hostAssembly;
+    private readonly string _executable;
+    private readonly string[] _leadingArguments;
+    private readonly bool _useStartupHook;
 
-    private WorkerLauncher(string dotnetHost, string? runtimeConfig, string? depsFile, string hostAssembly)
+    private WorkerLauncher(string executable, string[] leadingArguments, bool useStartupHook)
     {
-        _dotnetHost = dotnetHost;
-        _runtimeConfig = runtimeConfig;
-        _depsFile = depsFile;
-        _hostAssembly = hostAssembly;
+        _executable = executable;
+        _leadingArguments = leadingArguments;
+        _useStartupHook = useStartupHook;
     }
 
+    /// <summary>How workers start, in words (logged once per pool, and named in start errors).</summary>
+    public string Description => $"{_executable} {string.Join(' ', _leadingArguments)}".TrimEnd() +
+        (_useStartupHook ? " (enters through Offload's startup hook)" : " (NativeAOT: enters through the generated module initializer)");
+
+    /// <summary>Works out how to start this application again as a worker; throws <see cref="WorkerStartException"/> if it cannot be.</summary>
+    // The startup hook is found by name at run time: keep it in trimmed apps.
+    [DynamicDependency(nameof(StartupHook.Initialize), typeof(StartupHook))]
     public static WorkerLauncher ForCurrentApplication()
     {
-        var hostAssembly = typeof(WorkerLauncher).Assembly.Location;
-        if (string.IsNullOrEmpty(hostAssembly))
+        var processPath = Environment.ProcessPath
+            ?? throw new WorkerStartException("This process's executable is unknown (Environment.ProcessPath is null): workers are started as copies of it.") { IsPermanent = true };
+
+        // NativeAOT has no startup hooks; it runs every module initializer before Main, and the generator adds one.
+        var nativeAot = !RuntimeFeature.IsDynamicCodeSupported;
+        if (!nativeAot && AppContext.TryGetSwitch("System.StartupHookProvider.IsSupported", out var hooksSupported) && !hooksSupported)
         {
-            throw new WorkerStartException("Offload.dll has no file location (single-file or in-memory app); workers need it on disk.");
+            throw new WorkerStartException(
+                "Startup hooks are turned off in this app (StartupHookSupport=false), and workers of an app that runs on " +
+                "CoreCLR enter through Offload's startup hook before Main. Remove <StartupHookSupport>false</StartupHookSupport>, " +
+                "or publish the app with NativeAOT.")
+            { IsPermanent = true };
         }
 
-        // The host lists the application's deps.json first, then each framework's, separated by ';' on every OS (not
-        // Path.PathSeparator, which is ':' on Unix and would leave one long path that names no file).
-        var depsFile = (AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string)?
-            .Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .FirstOrDefault(File.Exists);
-
-        var runtimeConfig = depsFile is not null && depsFile.EndsWith(".deps.json", StringComparison.OrdinalIgnoreCase)
-            ? depsFile[..^".deps.json".Length] + ".runtimeconfig.json"
-            : null;
-        if (runtimeConfig is not null && !File.Exists(runtimeConfig))
-        {
-            // Without one, the host uses the runtimeconfig.json next to the worker host.
-            runtimeConfig = null;
-        }
-
-        return new WorkerLauncher(FindDotnetHost(), runtimeConfig, depsFile, hostAssembly);
+        return IsMuxer(processPath)
+            ? new WorkerLauncher(processPath, MuxerArguments(), useStartupHook: true)
+            : new WorkerLauncher(processPath, [], useStartupHook: !nativeAot);
     }
 
     public ProcessStartInfo CreateStartInfo(int workerId, string socketPath, WorkerPoolOptions options)
     {
-        var info = new ProcessStartInfo(_dotnetHost)
+        var info = new ProcessStartInfo(_executable)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -60,37 +70,28 @@ internal sealed class WorkerLauncher
             CreateNoWindow = true,
             WorkingDirectory = Environment.CurrentDirectory,
         };
-        info.ArgumentList.Add("exec");
-        if (_runtimeConfig is not null)
+        foreach (var argument in _leadingArguments)
         {
-            info.ArgumentList.Add("--runtimeconfig");
-            info.ArgumentList.Add(_runtimeConfig);
-        }
-        if (_depsFile is not null)
-        {
-            info.ArgumentList.Add("--depsfile");
-            info.ArgumentList.Add(_depsFile);
+            info.ArgumentList.Add(argument);
         }
 
-        info.ArgumentList.Add(_hostAssembly);
         info.ArgumentList.Add(WorkerArguments.Marker);
         info.ArgumentList.Add(WorkerArguments.EndpointOption);
         info.ArgumentList.Add(socketPath);
         info.ArgumentList.Add(WorkerArguments.WorkerIdOption);
-        info.ArgumentList.Add(workerId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(workerId.ToString(CultureInfo.InvariantCulture));
         info.ArgumentList.Add(WorkerArguments.MaxFrameOption);
-        info.ArgumentList.Add(options.MaxFrameBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(options.MaxFrameBytes.ToString(CultureInfo.InvariantCulture));
         if (options.WorkerMemoryLimitBytes is { } memoryLimit)
         {
             info.ArgumentList.Add(WorkerArguments.MemoryLimitOption);
-            info.ArgumentList.Add(memoryLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            info.ArgumentList.Add(memoryLimit.ToString(CultureInfo.InvariantCulture));
         }
 
         // Workers run one call at a time: the non-concurrent workstation GC needs no background GC thread and keeps
         // an idle worker small. Anything the user sets wins.
         info.Environment.TryAdd("DOTNET_gcServer", "0");
         info.Environment.TryAdd("DOTNET_gcConcurrent", "0");
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
         // A worker has one socket and one reader: running its completions on the socket engine's own thread, instead
         // of queueing each to the thread pool, takes a thread hop off every call. The read loop only queues work.
@@ -99,7 +100,7 @@ internal sealed class WorkerLauncher
         {
             // The runtime reads it as hexadecimal. A hard limit makes running out of memory an exception in the call
             // that asked for too much, instead of the kernel's OOM killer picking a process, maybe not the worker.
-            info.Environment["DOTNET_GCHeapHardLimit"] = "0x" + heapLimit.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+            info.Environment["DOTNET_GCHeapHardLimit"] = "0x" + heapLimit.ToString("x", CultureInfo.InvariantCulture);
         }
 
         foreach (var (key, value) in options.EnvironmentVariables)
@@ -107,26 +108,62 @@ internal sealed class WorkerLauncher
             info.Environment[key] = value;
         }
 
+        if (_useStartupHook)
+        {
+            // Last, and added to whatever hooks the app or the options name: without it the worker would run Main.
+            info.Environment.TryGetValue(StartupHookVariable.Name, out var hooks);
+            info.Environment[StartupHookVariable.Name] = StartupHookVariable.Compose(hooks);
+        }
+
         return info;
     }
 
-    private static string FindDotnetHost()
+    private static bool IsMuxer(string processPath) =>
+        string.Equals(Path.GetFileNameWithoutExtension(processPath), "dotnet", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// <c>exec</c> of the entry assembly with this process's runtimeconfig.json, deps.json and probing paths, which a
+    /// test host, say, gets on its own command line from <c>dotnet test</c> rather than from files next to it.
+    /// </summary>
+    [UnconditionalSuppressMessage("SingleFile", "IL3000:Avoid accessing Assembly file path when publishing as a single file",
+        Justification = "Only under the dotnet muxer, which never runs single-file apps; an empty location is reported as an error.")]
+    private static string[] MuxerArguments()
     {
-        var exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
-        if (Environment.ProcessPath is { } processPath &&
-            string.Equals(Path.GetFileName(processPath), exe, StringComparison.OrdinalIgnoreCase))
+        var entry = Assembly.GetEntryAssembly();
+        if (entry is null || string.IsNullOrEmpty(entry.Location))
         {
-            return processPath;
+            throw new WorkerStartException("This process runs under the dotnet host but its entry assembly has no file, so it cannot be started again as a worker.") { IsPermanent = true };
         }
 
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
+        List<string> arguments = ["exec"];
+
+        // The host lists the application's deps.json first, then each framework's, separated by ';' on every OS (not
+        // Path.PathSeparator, which is ':' on Unix and would leave one long path that names no file).
+        var depsFile = (AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string)?
+            .Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .FirstOrDefault(File.Exists);
+        if (depsFile is not null && depsFile.EndsWith(".deps.json", StringComparison.OrdinalIgnoreCase))
         {
-            return hostPath;
+            var runtimeConfig = depsFile[..^".deps.json".Length] + ".runtimeconfig.json";
+            if (File.Exists(runtimeConfig))
+            {
+                arguments.AddRange(["--runtimeconfig", runtimeConfig]);
+            }
+
+            arguments.AddRange(["--depsfile", depsFile]);
         }
 
-        // <root>/shared/Microsoft.NETCore.App/<version>/ → <root>/dotnet
-        var runtimeDirectory = RuntimeEnvironment.GetRuntimeDirectory();
-        var candidate = Path.GetFullPath(Path.Combine(runtimeDirectory, "..", "..", "..", exe));
-        return File.Exists(candidate) ? candidate : exe;
+        // Probing paths beyond the app's own folder (dotnet test passes the NuGet cache this way).
+        var appDirectory = Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory);
+        foreach (var probe in (AppContext.GetData("PROBING_DIRECTORIES") as string ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!string.Equals(Path.TrimEndingDirectorySeparator(probe), appDirectory, StringComparison.Ordinal) && Directory.Exists(probe))
+            {
+                arguments.AddRange(["--additionalprobingpath", probe]);
+            }
+        }
+
+        arguments.Add(entry.Location);
+        return [.. arguments];
     }
 }

@@ -88,7 +88,7 @@ internal sealed class WorkerSession : IFrameHandler
         {
             _onFatal($"channel failed: {ex.GetType().Name}: {ex.Message}");
             _work.CompleteAdding();
-            return 1;
+            return WorkerExitCodes.Failed;
         }
 
         if (!IsShuttingDownGracefully)
@@ -96,11 +96,11 @@ internal sealed class WorkerSession : IFrameHandler
             // The parent closed the channel without asking us to finish: it is gone, and so are we.
             _onFatal("the pool closed the channel");
             _work.CompleteAdding();
-            return 1;
+            return WorkerExitCodes.Failed;
         }
 
         await _executorDone.Task.ConfigureAwait(false);
-        return 0;
+        return WorkerExitCodes.Success;
     }
 
     public void OnFrame(in FrameHeader header, in ReadOnlySequence<byte> body)
@@ -181,7 +181,7 @@ internal sealed class WorkerSession : IFrameHandler
     {
         try
         {
-            return MemoryPackSerializer.Deserialize<T>(body) ?? throw new OffloadProtocolException($"Empty {what} frame.");
+            return FrameBody.Read<T>(body) ?? throw new OffloadProtocolException($"Empty {what} frame.");
         }
         catch (Exception ex) when (ex is not OffloadProtocolException)
         {

@@ -80,12 +80,28 @@ internal static class GeneratorRunner
         return [.. paths.Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))];
     });
 
+    /// <summary>MemoryPack's source generator, from the copy of its package's analyzer next to this test assembly.</summary>
+    private static readonly Lazy<ISourceGenerator> MemoryPackGenerator = new(() =>
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "analyzers", "MemoryPack.Generator.dll");
+        var reference = new Microsoft.CodeAnalysis.Diagnostics.AnalyzerFileReference(path, new AnalyzerAssemblyLoader());
+        return reference.GetGenerators(LanguageNames.CSharp).Single();
+    });
+
+    /// <summary>What the SDK defines for a net10.0 project; MemoryPack's generator picks what it emits by them.</summary>
+    private static readonly string[] Net10Symbols =
+    [
+        "NET", "NET10_0", "NETCOREAPP",
+        .. Enumerable.Range(5, 6).Select(major => $"NET{major}_0_OR_GREATER"),
+        "NETCOREAPP3_0_OR_GREATER", "NETCOREAPP3_1_OR_GREATER",
+    ];
+
     /// <summary>
-    /// The options for test sources and generated files alike: the latest language version, and documentation
-    /// comments checked, as in a project with <c>GenerateDocumentationFile</c>, so that generated doc comments must be
-    /// well-formed too.
+    /// The options for test sources and generated files alike: the latest language version, a net10.0 project's
+    /// preprocessor symbols, and documentation comments checked, as in a project with <c>GenerateDocumentationFile</c>,
+    /// so that generated doc comments must be well-formed too.
     /// </summary>
-    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, DocumentationMode.Diagnose);
+    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, DocumentationMode.Diagnose, preprocessorSymbols: Net10Symbols);
 
     /// <summary>
     /// CS1701/CS1702 ("assuming assembly reference ... matches"): MemoryPack is built against an older BCL. The SDK
@@ -216,6 +232,10 @@ internal static class GeneratorRunner
     /// </summary>
     private static void AssertCompiles(Compilation outputCompilation, GeneratorDriverRunResult runResult)
     {
+        // MemoryPack's generator runs too, as in a real project: the generated code names what it adds to
+        // [MemoryPackable] types (their IMemoryPackFormatterRegister implementation, for one).
+        CSharpGeneratorDriver.Create([MemoryPackGenerator.Value], parseOptions: ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(outputCompilation, out outputCompilation, out _);
         var diagnostics = outputCompilation.GetDiagnostics();
         var failing = diagnostics
             .Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error
@@ -369,4 +389,14 @@ internal static class GeneratorRunner
         var forbidden = ForbiddenTypes.FirstOrDefault(candidate => candidate.IsAssignableFrom(elementType));
         Assert.True(forbidden is null, $"{path} is a {type} ({forbidden?.Name}): pipeline values must hold no symbols, syntax, semantic models or locations.");
     }
+}
+
+/// <summary>Loads analyzer assemblies into this process's default context (they depend only on Roslyn, already loaded).</summary>
+internal sealed class AnalyzerAssemblyLoader : Microsoft.CodeAnalysis.IAnalyzerAssemblyLoader
+{
+    public void AddDependencyLocation(string fullPath)
+    {
+    }
+
+    public Assembly LoadFromPath(string fullPath) => Assembly.LoadFrom(fullPath);
 }

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Offload.Workers;
+
+namespace Offload.Runtime.Tests;
+
+/// <summary>
+/// A worker is the application started again with the worker marker: it takes over before Main, and only then; it
+/// leaves no trace of Offload's startup hook for the processes it starts.
+/// </summary>
+public sealed class WorkerEntryTests
+{
+    private static readonly string HostDll = RepositoryPaths.BuildOutput(Path.Combine("tests", "Offload.TestHost"), "Offload.TestHost");
+
+    [Fact]
+    public async Task An_app_started_as_a_worker_without_a_secret_exits_before_its_Main_runs()
+    {
+        var (exitCode, stdout, stderr) = await RunHostAsync(withHook: true, WorkerArguments.Marker, WorkerArguments.EndpointOption, "/nonexistent/pool.sock", WorkerArguments.WorkerIdOption, "7", WorkerArguments.MaxFrameOption, "4096");
+
+        Assert.Equal(WorkerExitCodes.NoSecret, exitCode);
+        Assert.Contains("Offload worker 7: no valid secret on standard input", stderr);
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public async Task An_incomplete_worker_command_line_is_refused_before_Main_runs()
+    {
+        var (exitCode, stdout, stderr) = await RunHostAsync(withHook: true, WorkerArguments.Marker, WorkerArguments.WorkerIdOption, "7");
+
+        Assert.Equal(WorkerExitCodes.BadArguments, exitCode);
+        Assert.Contains("incomplete command line", stderr);
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public async Task The_startup_hook_does_nothing_in_a_process_that_is_not_a_worker()
+    {
+        // "shared" makes one call on WorkerPool.Shared and prints "ready": the app ran as itself, and its own workers started.
+        var (exitCode, stdout, stderr) = await RunHostAsync(withHook: true, "shared");
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.Equal("ready", stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Worker_code_and_its_child_processes_do_not_see_Offloads_startup_hook()
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1 });
+
+        var seen = await Workloads.EnvironmentVariableAsync(pool, StartupHookVariable.Name);
+
+        Assert.Null(seen[0]);
+        Assert.Null(seen[1]);
+    }
+
+    [Fact]
+    public void The_hook_is_added_after_the_applications_own_hooks_and_taken_out_again()
+    {
+        var appHook = Path.Combine(Path.GetTempPath(), "profiler.dll");
+        var composed = StartupHookVariable.Compose(appHook);
+        Assert.Equal(appHook + Path.PathSeparator + StartupHookVariable.OffloadHook, composed);
+        Assert.Equal(StartupHookVariable.OffloadHook, StartupHookVariable.Compose(null));
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunHostAsync(bool withHook, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(Environment.ProcessPath!, [HostDll, .. arguments])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (withHook)
+        {
+            info.Environment[StartupHookVariable.Name] = typeof(WorkerPool).Assembly.Location;
+        }
+
+        using var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
