@@ -51,6 +51,13 @@ internal sealed class Findings
 
     public ProcessMemory? WorkerIdle { get; set; }
 
+    // App kinds (AppKinds: the start-up probe, published).
+    public double? ReadyToRunPoolReadyMs { get; set; }
+
+    public double? NativeAotPoolReadyMs { get; set; }
+
+    public double? NativeAotWorkerRssKiB { get; set; }
+
     /// <summary>Batch wall times per worker count, for the speedup plot.</summary>
     public List<ScalingPoint> Scaling { get; } = [];
 

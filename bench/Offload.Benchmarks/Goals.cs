@@ -6,6 +6,9 @@ namespace Offload.Benchmarks;
 /// </summary>
 internal static class Goals
 {
+    /// <summary>The absolute target for an idle NativeAOT worker: 17 MiB, about an idle Python spawn worker.</summary>
+    private const double NativeAotRssTargetKiB = 17 * 1024;
+
     public static IReadOnlyList<GoalRow> Evaluate(Findings f)
     {
         var python = f.Python;
@@ -25,8 +28,10 @@ internal static class Goals
             AtMost("5b", "cpu", $"Skewed batch (1 in {CpuBatches.SkewEvery} is {CpuBatches.SkewFactor}× longer), {workers} workers, vs best possible makespan", f.SkewPoolMs, f.SkewBestMs, "max(total/N, longest)", "ms", 1.10),
             AtMost("6a", "startup", $"Pool of {workers} ready vs {workers} plain dotnet children connected back", f.PoolReadyMs, f.PlainChildrenReadyMs, "plain children", "ms", 1.3),
             Report("6b", "startup", "First call on a cold WorkerPool.Shared, fresh process (report)", f.ColdSharedFirstCallMs, "ms"),
+            AtMost("6c", "appkinds", $"Pool of {workers} ready, NativeAOT app vs the same app framework-dependent (ReadyToRun)", f.NativeAotPoolReadyMs, f.ReadyToRunPoolReadyMs, "framework-dependent", "ms", 0.35),
             AtMost("7a", "memory", "Idle worker RSS vs idle plain dotnet child", f.WorkerIdle?.RssKiB, f.PlainChildIdle?.RssKiB, "plain child", "KiB", 1.1),
             AtMost("7b", "memory", "Idle worker PSS vs idle plain dotnet child", f.WorkerIdle?.PssKiB, f.PlainChildIdle?.PssKiB, "plain child", "KiB", 1.1),
+            AtMost("7c", "appkinds", "Idle NativeAOT worker RSS vs 17 MiB (an idle Python spawn worker's)", f.NativeAotWorkerRssKiB, NativeAotRssTargetKiB, "17 MiB", "KiB", 1.0),
         ];
     }
 

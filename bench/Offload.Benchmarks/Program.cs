@@ -20,7 +20,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 var settings = BenchmarkSettings.Full;
 string? outputDirectory = null;
-string[] sections = ["python", "baseline", "startup", "roundtrip", "throughput", "bulk", "payload", "cpu", "scaling", "memory", "chaos"];
+string[] sections = ["python", "baseline", "startup", "appkinds", "roundtrip", "throughput", "bulk", "payload", "cpu", "scaling", "memory", "chaos"];
 
 // Chaos (a worker killed every 200 ms) belongs to another issue and takes a while: only with --only chaos.
 var selected = sections.Where(s => s != "chaos").ToHashSet();
@@ -54,7 +54,7 @@ for (var i = 0; i < args.Length; i++)
             Console.WriteLine("  --quick        smaller counts (under 2 minutes on 2 cores)");
             Console.WriteLine("  --full         full counts, 1,000,000 calls and items (the default; under 10 minutes on 2 cores)");
             Console.WriteLine("  --smoke        tiny counts, only to check that every section runs (seconds)");
-            Console.WriteLine("  --only <list>  comma-separated sections to run: " + string.Join(",", sections) + " (default: all but chaos)");
+            Console.WriteLine("  --only <list>  comma-separated sections to run: " + string.Join(",", sections) + " (default: all but chaos; appkinds publishes the start-up probe as ReadyToRun and NativeAOT)");
             Console.WriteLine("  --out <dir>    where latest.md, latest.json, speedup.png and latency.png go (default: bench/results)");
             return 0;
         default:
@@ -94,6 +94,12 @@ if (selected.Contains("baseline"))
 if (selected.Contains("startup"))
 {
     await Section("Pool start-up against plain children", measurements.StartupAsync);
+}
+
+if (selected.Contains("appkinds"))
+{
+    // It publishes the probe twice (NativeAOT compilation takes a minute or more on 2 cores): a timeout of its own.
+    await Section("Start-up and idle memory by app kind (framework-dependent, ReadyToRun, NativeAOT)", () => AppKinds.MeasureAsync(settings, table, findings), TimeSpan.FromMinutes(10));
 }
 
 if (selected.Contains("roundtrip"))
@@ -166,15 +172,16 @@ catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationExcep
 return 0;
 
 // Runs one measurement; a section that does not finish in time means something hangs: report what and stop.
-async Task Section(string title, Func<Task> body)
+async Task Section(string title, Func<Task> body, TimeSpan? timeout = null)
 {
     Console.WriteLine();
     Console.WriteLine($"## {title}");
     var clock = Stopwatch.StartNew();
     var task = body();
-    if (await Task.WhenAny(task, Task.Delay(settings.SectionTimeout)) != task)
+    var limit = timeout ?? settings.SectionTimeout;
+    if (await Task.WhenAny(task, Task.Delay(limit)) != task)
     {
-        Console.Error.WriteLine($"HANG: '{title}' did not finish within {settings.SectionTimeout.TotalSeconds:F0} s; {measurements.DescribeCurrentPool()}.");
+        Console.Error.WriteLine($"HANG: '{title}' did not finish within {limit.TotalSeconds:F0} s; {measurements.DescribeCurrentPool()}.");
         Environment.Exit(3);
     }
 

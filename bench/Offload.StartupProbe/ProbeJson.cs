@@ -1,0 +1,5 @@
+using System.Text.Json.Serialization;
+
+/// <summary>Source-generated JSON for the probe's result (the probe also runs as NativeAOT).</summary>
+[JsonSerializable(typeof(ProbeResult))]
+internal sealed partial class ProbeJson : JsonSerializerContext;
