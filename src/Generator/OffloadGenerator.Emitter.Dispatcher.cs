@@ -33,9 +33,10 @@ public sealed partial class OffloadGenerator
             if (registers)
             {
                 // A worker creates the dispatcher before it reads any argument: in a NativeAOT worker whose entry ran
-                // before this assembly's module initializer, this is where the formatters get registered.
+                // before this assembly's module initializer, this is where the formatters get registered (in a worker
+                // still setting up MemoryPack, right after that).
                 writer.Line();
-                writer.Line("static OffloadDispatcher() => RegisterFormatters();");
+                writer.Line("static OffloadDispatcher() => global::Offload.Dispatch.WorkerEntryPoint.RegisterFormatters(RegisterFormatters);");
             }
 
             writer.Line();
@@ -82,17 +83,9 @@ public sealed partial class OffloadGenerator
             writer.Line();
             writer.Line("/// <summary>Turns this process into a worker before <c>Main</c> when a pool started it as one (NativeAOT apps); does nothing otherwise.</summary>");
             writer.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
-            if (registers)
-            {
-                writer.Line("internal static void EnterWorkerIfStartedAsOne()").OpenBlock();
-                writer.Line("RegisterFormatters();");
-                writer.Line("global::Offload.Dispatch.WorkerEntryPoint.OnModuleInitializer();");
-                writer.CloseBlock();
-            }
-            else
-            {
-                writer.Line("internal static void EnterWorkerIfStartedAsOne() => global::Offload.Dispatch.WorkerEntryPoint.OnModuleInitializer();");
-            }
+            writer.Line(registers
+                ? "internal static void EnterWorkerIfStartedAsOne() => global::Offload.Dispatch.WorkerEntryPoint.OnModuleInitializer(RegisterFormatters);"
+                : "internal static void EnterWorkerIfStartedAsOne() => global::Offload.Dispatch.WorkerEntryPoint.OnModuleInitializer();");
 
             writer.CloseBlock();
             writer.CloseBlock();

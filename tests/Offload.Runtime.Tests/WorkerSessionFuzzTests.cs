@@ -32,7 +32,7 @@ public sealed class WorkerSessionFuzzTests(ITestOutputHelper output) : IDisposab
 
     /// <summary>Every method id of the test assembly: the fuzzer may call only the two harmless ones.</summary>
     private static readonly HashSet<ulong> KnownIds = new DispatcherRegistry()
-        .Load(new LoadAssemblyMessage { FullName = TestAssembly })
+        .Load(TestAssembly)
         .SelectMany(d => d.MethodIds)
         .ToHashSet();
 
@@ -415,7 +415,12 @@ public sealed class WorkerSessionFuzzTests(ITestOutputHelper output) : IDisposab
         return FuzzFrames.Frame(FrameKind.Call, callId, FuzzFrames.CallBody(SumId, arguments));
     }
 
-    private static byte[] Load(LoadAssemblyMessage message) => FuzzFrames.Frame(FrameKind.LoadAssembly, 0, MemoryPackSerializer.Serialize(message));
+    private static byte[] Load(LoadAssemblyMessage message)
+    {
+        var body = new System.Buffers.ArrayBufferWriter<byte>();
+        message.Write(body);
+        return FuzzFrames.Frame(FrameKind.LoadAssembly, 0, body.WrittenSpan);
+    }
 
     /// <summary>
     /// What the session must do with <paramref name="bytes"/>: the frames come from the reference decoder, and each is
@@ -503,19 +508,9 @@ public sealed class WorkerSessionFuzzTests(ITestOutputHelper output) : IDisposab
                     prediction.Answers.Add(PredictCall(frame.CallId, methodId, arguments, loadedTests));
                     return null;
                 case FrameKind.LoadAssembly:
-                    LoadAssemblyMessage? message;
-                    try
-                    {
-                        message = MemoryPackSerializer.Deserialize<LoadAssemblyMessage>(frame.Body);
-                    }
-                    catch (Exception)
+                    if (LoadAssemblyMessage.TryRead(new System.Buffers.ReadOnlySequence<byte>(frame.Body)) is not { } message)
                     {
                         return "Unreadable LoadAssembly frame";
-                    }
-
-                    if (message is null)
-                    {
-                        return "Empty LoadAssembly frame";
                     }
 
                     if (string.IsNullOrEmpty(message.FullName))

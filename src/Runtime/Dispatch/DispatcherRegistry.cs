@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.Loader;
-using Offload.Protocol;
 
 namespace Offload.Dispatch;
 
@@ -21,11 +20,13 @@ internal sealed class DispatcherRegistry
     /// Loads an assembly and registers its dispatchers; returns the new dispatchers, whose initializers have yet to
     /// run. A failure is remembered and reported with the calls it breaks.
     /// </summary>
-    public IReadOnlyList<IOffloadDispatcher> Load(LoadAssemblyMessage message)
+    /// <param name="fullName">The assembly's full name.</param>
+    /// <param name="location">Its file in the parent, tried when the name does not resolve; null when it has none.</param>
+    public IReadOnlyList<IOffloadDispatcher> Load(string fullName, string? location = null)
     {
         lock (_lock)
         {
-            if (!_loaded.Add(message.FullName))
+            if (!_loaded.Add(fullName))
             {
                 return [];
             }
@@ -34,7 +35,7 @@ internal sealed class DispatcherRegistry
         var created = new List<IOffloadDispatcher>();
         try
         {
-            var assembly = LoadAssembly(message);
+            var assembly = LoadAssembly(fullName, location);
             foreach (var attribute in assembly.GetCustomAttributes<OffloadDispatcherAttribute>())
             {
                 var dispatcher = (IOffloadDispatcher)Activator.CreateInstance(attribute.DispatcherType)!;
@@ -52,7 +53,7 @@ internal sealed class DispatcherRegistry
         {
             lock (_lock)
             {
-                _loadFailures[message.FullName] = $"{ex.GetType().FullName}: {ex.Message}";
+                _loadFailures[fullName] = $"{ex.GetType().FullName}: {ex.Message}";
             }
         }
 
@@ -95,13 +96,13 @@ internal sealed class DispatcherRegistry
 
     [UnconditionalSuppressMessage("Trimming", "IL2026:Members annotated with 'RequiresUnreferencedCodeAttribute' require dynamic access otherwise can break functionality when trimming application code",
         Justification = "Only for an assembly the parent loaded by path, outside the app's deps.json (a plugin): the worker loads the same file, which needs what it needed in the parent. Trimmed and NativeAOT apps send no path.")]
-    private static Assembly LoadAssembly(LoadAssemblyMessage message)
+    private static Assembly LoadAssembly(string fullName, string? location)
     {
         try
         {
-            return Assembly.Load(new AssemblyName(message.FullName));
+            return Assembly.Load(new AssemblyName(fullName));
         }
-        catch (Exception) when (message.Location is { Length: > 0 } location && File.Exists(location))
+        catch (Exception) when (location is { Length: > 0 } && File.Exists(location))
         {
             // Not in the application's deps.json (e.g. loaded by path in the parent): load it from the same file.
             return AssemblyLoadContext.Default.LoadFromAssemblyPath(location);

@@ -4,13 +4,36 @@ using Offload.Workers;
 namespace Offload.Dispatch;
 
 /// <summary>
-/// Called by the module initializer the generator adds to every assembly with <c>[RunInWorkerProcess]</c> methods.
-/// In a NativeAOT app, which runs every module initializer before <c>Main</c>, it turns a process the pool started as
-/// a worker into one (it never returns there); in every other process it returns at once.
+/// Called by the module initializer the generator adds to every assembly with <c>[RunInWorkerProcess]</c> methods, and
+/// by its dispatcher. In a NativeAOT app, which runs every module initializer before <c>Main</c>, it turns a process
+/// the pool started as a worker into one (it never returns there); in every other process it returns at once, having
+/// registered the assembly's MemoryPack formatters.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class WorkerEntryPoint
 {
     /// <summary>Runs this process as a worker if the pool started it as one; otherwise does nothing.</summary>
     public static void OnModuleInitializer() => WorkerEntry.RunIfWorker(WorkerEntry.Route.ModuleInitializer);
+
+    /// <summary>
+    /// Registers the assembly's MemoryPack formatters (<paramref name="registerFormatters"/>), then runs this process as
+    /// a worker if the pool started it as one.
+    /// </summary>
+    /// <param name="registerFormatters">The generated method that registers the formatters of the assembly's signatures.</param>
+    public static void OnModuleInitializer(Action registerFormatters)
+    {
+        RegisterFormatters(registerFormatters);
+        OnModuleInitializer();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="registerFormatters"/> now, or, in a worker still setting up its serializer, right after that
+    /// set-up (it would otherwise stall the worker's start).
+    /// </summary>
+    /// <param name="registerFormatters">The generated method that registers the formatters of the assembly's signatures.</param>
+    public static void RegisterFormatters(Action registerFormatters)
+    {
+        ArgumentNullException.ThrowIfNull(registerFormatters);
+        SerializerWarmup.Register(registerFormatters);
+    }
 }

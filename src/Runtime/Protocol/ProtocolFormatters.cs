@@ -3,10 +3,10 @@ using MemoryPack;
 namespace Offload.Protocol;
 
 /// <summary>
-/// Registers the MemoryPack formatters of the protocol's messages up front. MemoryPack otherwise registers a type's
-/// formatter the first time the type is used, which a reader can only do by reflection — found in a NativeAOT app only
-/// if the trimmer kept the member it looks for. A worker reads a <see cref="LoadAssemblyMessage"/> before it has ever
-/// made one.
+/// Registers the MemoryPack formatter of the protocol's one MemoryPack message, <see cref="RemoteError"/>, up front.
+/// MemoryPack otherwise registers a type's formatter the first time the type is used, which a reader can only do by
+/// reflection — found in a NativeAOT app only if the trimmer kept the member it looks for: a parent reads errors it
+/// never made.
 /// </summary>
 internal static class ProtocolFormatters
 {
@@ -19,8 +19,6 @@ internal static class ProtocolFormatters
             return;
         }
 
-        MemoryPackFormatterProvider.Register<HelloMessage>();
-        MemoryPackFormatterProvider.Register<LoadAssemblyMessage>();
         MemoryPackFormatterProvider.Register<RemoteError>();
     }
 }

@@ -1,6 +1,6 @@
+using System.Buffers;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using MemoryPack;
 using Offload.Protocol;
 
 namespace Offload.Transport;
@@ -107,7 +107,8 @@ internal sealed class PoolEndpoint : IDisposable
     /// <summary>Encodes the hello frame a worker sends first.</summary>
     public static byte[] EncodeHello(HelloMessage hello)
     {
-        using var frame = FrameBuffer.CreateMessage(hello);
+        using var frame = FrameBuffer.Create(64);
+        hello.Write(frame);
         frame.Seal(FrameKind.Hello, 0);
         return frame.WrittenSpan.ToArray();
     }
@@ -130,8 +131,8 @@ internal sealed class PoolEndpoint : IDisposable
             {
                 var body = new byte[parsed.BodyLength];
                 await ReceiveExactlyAsync(socket, body, timeout.Token).ConfigureAwait(false);
-                hello = MemoryPackSerializer.Deserialize<HelloMessage>(body);
-                refusal = hello is null ? "empty hello"
+                hello = HelloMessage.TryRead(new ReadOnlySequence<byte>(body));
+                refusal = hello is null ? "unreadable hello"
                     : hello.ProtocolVersion != ProtocolConstants.Version ? $"protocol version {hello.ProtocolVersion}, expected {ProtocolConstants.Version}"
                     : !CryptographicOperations.FixedTimeEquals(hello.Secret, Secret) ? "wrong secret"
                     : null;

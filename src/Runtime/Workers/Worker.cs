@@ -266,7 +266,8 @@ internal sealed class Worker : IFrameHandler
             return true;
         }
 
-        var load = FrameBuffer.CreateMessage(new LoadAssemblyMessage { FullName = assembly.FullName!, Location = assembly.Location is { Length: > 0 } location ? location : null });
+        var load = FrameBuffer.Create();
+        new LoadAssemblyMessage { FullName = assembly.FullName!, Location = assembly.Location is { Length: > 0 } location ? location : null }.Write(load);
         load.Seal(FrameKind.LoadAssembly, 0);
         if (!channel.TryEnqueue(load))
         {

@@ -27,7 +27,8 @@ internal static class WorkerHost
             return WorkerExitCodes.BadArguments;
         }
 
-        ProtocolFormatters.EnsureRegistered();
+        // MemoryPack's one-time set-up overlaps the rest of the start; only calls wait for it.
+        SerializerWarmup.Start();
         var standardInput = Console.OpenStandardInput();
         byte[] secret;
         try

@@ -111,14 +111,14 @@ internal sealed class WorkerSession : IFrameHandler
                 EnqueueCall(header.CallId, body);
                 break;
             case FrameKind.LoadAssembly:
-                var load = Decode<LoadAssemblyMessage>(body, "LoadAssembly");
+                var load = LoadAssemblyMessage.TryRead(body) ?? throw new OffloadProtocolException("Unreadable LoadAssembly frame.");
                 if (string.IsNullOrEmpty(load.FullName))
                 {
                     // Without this, a null name failed deep in the registry with an ArgumentNullException.
                     throw new OffloadProtocolException("LoadAssembly frame names no assembly.");
                 }
 
-                var dispatchers = _registry.Load(load);
+                var dispatchers = _registry.Load(load.FullName, load.Location);
                 if (dispatchers.Count > 0)
                 {
                     Enqueue(new WorkItem(WorkKind.Initialize, header.CallId) { Dispatchers = dispatchers });
@@ -174,18 +174,6 @@ internal sealed class WorkerSession : IFrameHandler
         if (_channel is null || !_channel.TrySend(frame))
         {
             frame.Dispose();
-        }
-    }
-
-    private static T Decode<T>(in ReadOnlySequence<byte> body, string what)
-    {
-        try
-        {
-            return FrameBody.Read<T>(body) ?? throw new OffloadProtocolException($"Empty {what} frame.");
-        }
-        catch (Exception ex) when (ex is not OffloadProtocolException)
-        {
-            throw new OffloadProtocolException($"Unreadable {what} frame: {ex.Message}", ex);
         }
     }
 
@@ -326,6 +314,7 @@ internal sealed class WorkerSession : IFrameHandler
                 return;
             }
 
+            SerializerWarmup.Wait();
             await _registry.Find(invocation.MethodId).InvokeAsync(invocation).ConfigureAwait(false);
             if (!invocation.Answered)
             {

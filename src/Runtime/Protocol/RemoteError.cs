@@ -2,34 +2,6 @@ using MemoryPack;
 
 namespace Offload.Protocol;
 
-/// <summary>Body of <see cref="FrameKind.Hello"/>: who the worker is and proof that the pool started it.</summary>
-[MemoryPackable]
-public sealed partial class HelloMessage
-{
-    /// <summary>Wire protocol version the worker speaks.</summary>
-    public int ProtocolVersion { get; set; }
-
-    /// <summary>The worker id the pool gave this process on its command line.</summary>
-    public int WorkerId { get; set; }
-
-    /// <summary>The worker's OS process id.</summary>
-    public int ProcessId { get; set; }
-
-    /// <summary>The pool's per-start secret, passed to the worker on its standard input.</summary>
-    public byte[] Secret { get; set; } = [];
-}
-
-/// <summary>Body of <see cref="FrameKind.LoadAssembly"/>: an assembly that holds generated dispatchers.</summary>
-[MemoryPackable]
-public sealed partial class LoadAssemblyMessage
-{
-    /// <summary>The assembly's full name, resolved through the application's deps.json first.</summary>
-    public string FullName { get; set; } = "";
-
-    /// <summary>The assembly's path in the parent, tried when loading by name fails.</summary>
-    public string? Location { get; set; }
-}
-
 /// <summary>Body of <see cref="FrameKind.Error"/>: an exception raised in a worker, with its inner exceptions.</summary>
 [MemoryPackable]
 public sealed partial class RemoteError
