@@ -461,7 +461,17 @@ internal sealed class Worker : IFrameHandler
             return;
         }
 
-        channel?.TrySend(FrameBuffer.CreateEmpty(FrameKind.Shutdown, 0));
+        if (channel is null)
+        {
+            // Still starting: it has no calls to finish, and letting it connect only to be refused would make it report
+            // a closed channel on its way out. It goes now.
+            Kill();
+        }
+        else
+        {
+            channel.TrySend(FrameBuffer.CreateEmpty(FrameKind.Shutdown, 0));
+        }
+
         try
         {
             await _process.WaitForExitAsync().WaitAsync(timeout).ConfigureAwait(false);
