@@ -125,16 +125,4 @@ internal static class AppKinds
 
         throw new InvalidOperationException($"No Offload.sln above {AppContext.BaseDirectory}: the app-kinds section needs the repository (it publishes bench/Offload.StartupProbe).");
     }
-
-    /// <summary>What the probe prints (see bench/Offload.StartupProbe/Program.cs); times in ms, memory in KiB.</summary>
-    private sealed record ProbeResult(
-        string Executable,
-        string Runtime,
-        double[] PoolReadyMs,
-        double[] PlainChildrenReadyMs,
-        double[] FirstCallsMs,
-        double? WorkerRssKiB,
-        double? WorkerPssKiB,
-        double? PlainChildRssKiB,
-        double? PlainChildPssKiB);
 }

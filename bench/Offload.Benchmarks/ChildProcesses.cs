@@ -12,6 +12,9 @@ internal static class ChildProcesses
 
     public static ProcessStartInfo StartInfo(params string[] arguments) => StartInfo(workerGcSettings: true, arguments);
 
+    /// <summary>A plain child (see <see cref="PlainChildren"/>) connecting to <paramref name="socketPath"/>.</summary>
+    public static ProcessStartInfo PlainChild(string socketPath) => StartInfo(PlainChildren.ChildOption, socketPath);
+
     /// <param name="workerGcSettings">Whether to set the GC environment a worker gets (not for a child that plays an application).</param>
     /// <param name="arguments">The child's command line after the program.</param>
     public static ProcessStartInfo StartInfo(bool workerGcSettings, params string[] arguments)

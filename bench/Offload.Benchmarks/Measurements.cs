@@ -46,7 +46,7 @@ internal sealed class Measurements(BenchmarkSettings settings, ResultTable table
             Expect(await Workloads.EchoAsync(warm, 1), 1);
         }
 
-        await using (var warmChildren = await PlainChildren.StartAsync(1))
+        await using (var warmChildren = await PlainChildren.StartAsync(1, ChildProcesses.PlainChild))
         {
         }
 
@@ -73,7 +73,7 @@ internal sealed class Measurements(BenchmarkSettings settings, ResultTable table
                 await pool.DisposeAsync();
                 dispose.Add(clock.Elapsed.TotalMilliseconds);
 
-                await using var children = await PlainChildren.StartAsync(count);
+                await using var children = await PlainChildren.StartAsync(count, ChildProcesses.PlainChild);
                 plain.Add(children.ReadyTime.TotalMilliseconds);
             }
 
@@ -383,7 +383,7 @@ internal sealed class Measurements(BenchmarkSettings settings, ResultTable table
         }
 
         ProcessMemory? plain;
-        await using (var children = await PlainChildren.StartAsync(count))
+        await using (var children = await PlainChildren.StartAsync(count, ChildProcesses.PlainChild))
         {
             await children.PingAllAsync();
             await Task.Delay(settings.MemorySettle);

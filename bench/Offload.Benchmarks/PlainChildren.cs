@@ -4,10 +4,10 @@ using System.Net.Sockets;
 namespace Offload.Benchmarks;
 
 /// <summary>
-/// The baseline for worker start-up and idle memory: N plain .NET child processes (this program started with
-/// <see cref="ChildOption"/> through <c>dotnet exec</c>, the same runtime, GC settings and redirected standard streams
-/// as a worker) that connect back to a Unix socket and say hello, started in parallel. A plain child does nothing else
-/// but echo a byte on request, so the difference to a worker is what Offload itself costs.
+/// The baseline for worker start-up and idle memory: N plain .NET child processes (this program started again with
+/// <see cref="ChildOption"/>, the same runtime, GC settings and redirected standard streams as a worker) that connect
+/// back to a Unix socket and say hello, started in parallel. A plain child does nothing else but echo a byte on request,
+/// so the difference to a worker is what Offload itself costs. Shared with bench/Offload.StartupProbe (compiled in).
 /// </summary>
 internal sealed class PlainChildren : IAsyncDisposable
 {
@@ -45,7 +45,9 @@ internal sealed class PlainChildren : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="count"/> children in parallel; completes when every one has connected and said hello.</summary>
-    public static async Task<PlainChildren> StartAsync(int count)
+    /// <param name="count">How many children.</param>
+    /// <param name="startInfo">How to start this program again with <see cref="ChildOption"/> and the socket's path.</param>
+    public static async Task<PlainChildren> StartAsync(int count, Func<string, ProcessStartInfo> startInfo)
     {
         var directory = Directory.CreateTempSubdirectory("offload-bench-");
         var socketPath = Path.Combine(directory.FullName, "plain.sock");
@@ -57,7 +59,7 @@ internal sealed class PlainChildren : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         var starts = Enumerable.Range(0, count).Select(_ => Task.Run(() =>
         {
-            var info = ChildProcesses.StartInfo(ChildOption, socketPath);
+            var info = startInfo(socketPath);
             info.RedirectStandardInput = info.RedirectStandardOutput = info.RedirectStandardError = true;
             return Process.Start(info) ?? throw new InvalidOperationException("A plain child could not be started.");
         })).ToArray();

@@ -1,26 +1,26 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text.Json;
 using Offload;
+using Offload.Benchmarks;
 using Offload.StartupProbe;
 
 // --measure <workers> <repetitions> <settle-ms>: times pools of <workers> from `new` until StartAsync completes, and
 // (alternating) as many plain children of this same app that connect back; after the last repetition, reads the idle
-// RSS and PSS of both. Prints one JSON object. --plain-child <socket>: the plain child itself.
+// RSS and PSS of both. Prints one JSON object (ProbeResult). --plain-child <socket>: the plain child itself.
 switch (args)
 {
-    case ["--plain-child", var socketPath]:
-        return PlainChild.Run(socketPath);
+    case [PlainChildren.ChildOption, var socketPath]:
+        return PlainChildren.RunChild(socketPath);
     case ["--measure", var workersText, var repetitionsText, var settleText]:
-        var workers = int.Parse(workersText, CultureInfo.InvariantCulture);
-        var repetitions = int.Parse(repetitionsText, CultureInfo.InvariantCulture);
-        var settle = TimeSpan.FromMilliseconds(int.Parse(settleText, CultureInfo.InvariantCulture));
-        var result = await MeasureAsync(workers, repetitions, settle);
+        var result = await MeasureAsync(
+            int.Parse(workersText, CultureInfo.InvariantCulture),
+            int.Parse(repetitionsText, CultureInfo.InvariantCulture),
+            TimeSpan.FromMilliseconds(int.Parse(settleText, CultureInfo.InvariantCulture)));
         Console.WriteLine(JsonSerializer.Serialize(result, ProbeJson.Default.ProbeResult));
         return 0;
     default:
-        Console.Error.WriteLine("usage: --measure <workers> <repetitions> <settle-ms> | --plain-child <socket>");
+        Console.Error.WriteLine($"usage: --measure <workers> <repetitions> <settle-ms> | {PlainChildren.ChildOption} <socket>");
         return 2;
 }
 
@@ -33,11 +33,11 @@ static async Task<ProbeResult> MeasureAsync(int workers, int repetitions, TimeSp
         await ProbeWork.EchoAsync(warm, 1);
     }
 
-    using (await PlainChild.StartAsync(1))
+    await using (await PlainChildren.StartAsync(1, PlainChildStartInfo))
     {
     }
 
-    List<double> poolReady = [], plainReady = [], firstCall = [];
+    List<double> poolReady = [], plainReady = [], firstCalls = [];
     ProcessMemory? worker = null, plain = null;
     for (var r = 0; r < repetitions; r++)
     {
@@ -48,7 +48,7 @@ static async Task<ProbeResult> MeasureAsync(int workers, int repetitions, TimeSp
         poolReady.Add(clock.Elapsed.TotalMilliseconds);
         clock.Restart();
         await Task.WhenAll(Enumerable.Range(0, workers * 2).Select(i => ProbeWork.EchoAsync(pool, i)));
-        firstCall.Add(clock.Elapsed.TotalMilliseconds);
+        firstCalls.Add(clock.Elapsed.TotalMilliseconds);
         if (last)
         {
             await Task.Delay(settle);
@@ -57,11 +57,11 @@ static async Task<ProbeResult> MeasureAsync(int workers, int repetitions, TimeSp
 
         await pool.DisposeAsync();
 
-        using var children = await PlainChild.StartAsync(workers);
+        await using var children = await PlainChildren.StartAsync(workers, PlainChildStartInfo);
         plainReady.Add(children.ReadyTime.TotalMilliseconds);
         if (last)
         {
-            children.PingAll();
+            await children.PingAllAsync();
             await Task.Delay(settle);
             plain = ProcessMemory.Median(children.ProcessIds);
         }
@@ -70,23 +70,30 @@ static async Task<ProbeResult> MeasureAsync(int workers, int repetitions, TimeSp
     return new ProbeResult(
         Environment.ProcessPath ?? "",
         System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported ? "jit" : "nativeaot",
-        poolReady.ToArray(),
-        plainReady.ToArray(),
-        firstCall.ToArray(),
+        [.. poolReady],
+        [.. plainReady],
+        [.. firstCalls],
         worker?.RssKiB,
         worker?.PssKiB,
         plain?.RssKiB,
         plain?.PssKiB);
 }
 
-/// <summary>What one --measure run found; times in ms, memory in KiB.</summary>
-internal sealed record ProbeResult(
-    string Executable,
-    string Runtime,
-    double[] PoolReadyMs,
-    double[] PlainChildrenReadyMs,
-    double[] FirstCallsMs,
-    double? WorkerRssKiB,
-    double? WorkerPssKiB,
-    double? PlainChildRssKiB,
-    double? PlainChildPssKiB);
+// This same app again, as the pool starts a worker: its own executable, or dotnet exec of it under the dotnet host;
+// with the GC settings a worker gets.
+static ProcessStartInfo PlainChildStartInfo(string socketPath)
+{
+    var processPath = Environment.ProcessPath!;
+    var info = new ProcessStartInfo(processPath) { UseShellExecute = false };
+    if (Path.GetFileNameWithoutExtension(processPath) == "dotnet")
+    {
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Offload.StartupProbe.dll"));
+    }
+
+    info.ArgumentList.Add(PlainChildren.ChildOption);
+    info.ArgumentList.Add(socketPath);
+    info.Environment["DOTNET_gcServer"] = "0";
+    info.Environment["DOTNET_gcConcurrent"] = "0";
+    return info;
+}
