@@ -75,11 +75,12 @@ public sealed partial class OffloadGenerator
         /// <summary>
         /// Registers the MemoryPack formatters the method's parameter and result types need, which MemoryPack would
         /// otherwise find by reflection the first time a type is read (impossible in NativeAOT for a type the process
-        /// has not used yet). In the containing type, so that it can name private nested types; the dispatcher calls it.
+        /// has not used yet). In the containing type, so that it can name private nested types; the method's descriptor
+        /// (in the process that sends calls) and the dispatcher (in a worker) call it.
         /// </summary>
         private static void WriteFormatterRegistration(SourceWriter writer, MethodModel model)
         {
-            writer.Line("/// <summary>Registers the MemoryPack formatters of this method's parameter and result types; called by the generated dispatcher.</summary>");
+            writer.Line("/// <summary>Registers the MemoryPack formatters of this method's parameter and result types; called through its descriptor and the generated dispatcher.</summary>");
             writer.Line(GeneratedCode);
             writer.Line(Hidden);
             writer.Line($"internal static void {model.RegisterFormattersName}()").OpenBlock();
@@ -102,7 +103,10 @@ public sealed partial class OffloadGenerator
         {
             writer.Line(GeneratedCode);
             writer.Line($"private static readonly global::Offload.Dispatch.MethodDescriptor {model.DescriptorFieldName} =");
-            writer.Line($"    new(typeof({model.ContainingTypeFullName}), {model.MethodIdLiteral}, \"{model.DisplayName}\"){DescriptorSettings(model)};");
+            // A method whose signature needs formatters registered has them registered with its descriptor: when its
+            // companions are first used, in the process that sends calls and reads results.
+            var register = model.FormatterRegistrations.Count > 0 ? ", " + model.RegisterFormattersName : "";
+            writer.Line($"    new(typeof({model.ContainingTypeFullName}), {model.MethodIdLiteral}, \"{model.DisplayName}\"{register}){DescriptorSettings(model)};");
             if (model.HasMap)
             {
                 // A map chunk is a call of its own id, with the method's retry and timeout settings (a timeout then

@@ -38,7 +38,7 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Error, "The supervisor failed to check worker {WorkerId}")]
     public static partial void SupervisorFailed(ILogger logger, int workerId, Exception exception);
 
-    [LoggerMessage(12, LogLevel.Error, "The worker pool could not be set up; every call fails with this error")]
+    [LoggerMessage(12, LogLevel.Error, "The worker pool could not be set up")]
     public static partial void PoolSetupFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(13, LogLevel.Debug, "Workers start as: {Command}")]

@@ -183,7 +183,16 @@ public sealed class WorkerPool : IAsyncDisposable
     /// </summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
-        EnsureStarted();
+        try
+        {
+            EnsureStarted();
+        }
+        catch (Exception ex)
+        {
+            // A pool that cannot be set up fails the task, as one whose workers cannot start does.
+            return Task.FromException(ex);
+        }
+
         return _allReady.Task.WaitAsync(cancellationToken);
     }
 
@@ -474,14 +483,19 @@ public sealed class WorkerPool : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                // Nothing may stay behind (the directory and socket), and the next call must not try again and leave
-                // another: a pool that cannot be set up fails every call with the same error, like one whose workers
-                // cannot start.
+                // Nothing may stay behind (the directory and socket). A failure that will never go away (this app cannot
+                // host workers) faults the pool: every later call fails with it at once. Anything else (out of file
+                // descriptors, a full disk) fails this call, and the next one tries again.
                 _endpoint?.Dispose();
                 _endpoint = null;
-                _fault = ex as WorkerStartException ?? new WorkerStartException($"The worker pool could not be set up: {ex.Message}", ex) { IsPermanent = true };
-                Log.PoolSetupFailed(_logger, _fault);
-                throw _fault;
+                var failure = ex as WorkerStartException ?? new WorkerStartException($"The worker pool could not be set up: {ex.Message}", ex);
+                if (failure.IsPermanent)
+                {
+                    _fault = failure;
+                }
+
+                Log.PoolSetupFailed(_logger, failure);
+                throw failure;
             }
 
             _state = PoolState.Running;

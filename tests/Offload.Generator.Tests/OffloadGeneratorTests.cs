@@ -185,7 +185,7 @@ public sealed class OffloadGeneratorTests
         // Every type in a signature gets the formatter MemoryPack would pick for it at run time, registered once,
         // wherever it sits: [MemoryPackable] classes, structs, closed generics and union bases through their own
         // registration (a private nested one from its containing type), arrays, collections, and nullables of structs
-        // without references as raw memory.
+        // without references as raw memory; a type MemoryPack generates nothing for (NoGenerate) gets nothing either.
         var output = GeneratorRunner.Run("""
             using System.Collections.Generic;
             using System.Threading.Tasks;
@@ -224,6 +224,12 @@ public sealed class OffloadGeneratorTests
                 public double Radius { get; set; }
             }
 
+            // The app registers its own formatter for this one; MemoryPack generates nothing, and neither do we.
+            [MemoryPackable(GenerateType.NoGenerate)]
+            public partial class Custom
+            {
+            }
+
             public static partial class Layout
             {
                 [RunInWorkerProcess]
@@ -232,6 +238,9 @@ public sealed class OffloadGeneratorTests
 
                 [RunInWorkerProcess]
                 private static Hidden Hide(int x) => new() { X = x };
+
+                [RunInWorkerProcess]
+                public static Custom Keep(Custom custom) => custom;
 
                 [MemoryPackable]
                 private partial class Hidden

@@ -5,9 +5,16 @@ using Offload.Transport;
 
 namespace Offload.Runtime.Tests;
 
-/// <summary>Pool directories of processes that are gone are swept; no other directory is touched.</summary>
-public sealed class PrivateDirectoryTests
+/// <summary>
+/// Pool directories of processes that are gone are swept; no other directory is touched. Each test works under a root
+/// of its own, so that pools other tests start (which sweep the real root) cannot take its directories away.
+/// </summary>
+public sealed class PrivateDirectoryTests : IDisposable
 {
+    private readonly string _root = Directory.CreateTempSubdirectory("offload-root-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
     [Fact]
     public async Task Creating_a_directory_sweeps_those_of_dead_processes_only()
     {
@@ -15,7 +22,7 @@ public sealed class PrivateDirectoryTests
         var stale = MakePoolDirectory(deadPid);
         var mine = MakePoolDirectory(Environment.ProcessId);
         var liveOther = MakePoolDirectory(1);
-        var notOurs = Path.Combine(PrivateDirectory.Root, $"offload-{deadPid}-not-a-pool-name");
+        var notOurs = Path.Combine(_root, $"offload-{deadPid}-not-a-pool-name");
         Directory.CreateDirectory(notOurs);
 
         // A dead process id whose socket still answers: a live pool in another PID namespace sharing this directory.
@@ -23,28 +30,16 @@ public sealed class PrivateDirectoryTests
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(Path.Combine(answering, PrivateDirectory.SocketFileName)));
         listener.Listen(1);
-        string? created = null;
-        try
-        {
-            created = PrivateDirectory.Create();
 
-            Assert.False(Directory.Exists(stale), "the dead process's directory was not swept");
-            Assert.True(Directory.Exists(mine));
-            Assert.True(Directory.Exists(liveOther));
-            Assert.True(Directory.Exists(notOurs));
-            Assert.True(Directory.Exists(answering));
-            Assert.True(Directory.Exists(created));
-        }
-        finally
-        {
-            foreach (var directory in new[] { stale, mine, liveOther, notOurs, answering, created })
-            {
-                if (directory is not null && Directory.Exists(directory))
-                {
-                    Directory.Delete(directory, recursive: true);
-                }
-            }
-        }
+        var created = PrivateDirectory.Create(_root);
+
+        Assert.False(Directory.Exists(stale), "the dead process's directory was not swept");
+        Assert.True(Directory.Exists(mine));
+        Assert.True(Directory.Exists(liveOther));
+        Assert.True(Directory.Exists(notOurs));
+        Assert.True(Directory.Exists(answering));
+        Assert.True(Directory.Exists(created));
+        Assert.StartsWith($"offload-{Environment.ProcessId}-", Path.GetFileName(created), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -57,7 +52,7 @@ public sealed class PrivateDirectoryTests
             listener.Bind(new UnixDomainSocketEndPoint(Path.Combine(directory, PrivateDirectory.SocketFileName)));
         }
 
-        Assert.True(PrivateDirectory.SweepStale(PrivateDirectory.Root) >= 1);
+        Assert.Equal(1, PrivateDirectory.SweepStale(_root));
         Assert.False(Directory.Exists(directory));
     }
 
@@ -67,31 +62,24 @@ public sealed class PrivateDirectoryTests
         var parent = 424_242;
         var parentsOwn = MakePoolDirectory(parent);
         var someoneElses = MakePoolDirectory(parent + 1);
-        var elsewhere = Directory.CreateTempSubdirectory("offload-test-").FullName;
-        var lookalike = Path.Combine(elsewhere, Path.GetFileName(MakePoolDirectory(parent)));
-        Directory.Move(Path.Combine(PrivateDirectory.Root, Path.GetFileName(lookalike)), lookalike);
-        try
-        {
-            PrivateDirectory.TryDeleteOrphaned(Path.Combine(someoneElses, PrivateDirectory.SocketFileName), parent);
-            PrivateDirectory.TryDeleteOrphaned(Path.Combine(lookalike, PrivateDirectory.SocketFileName), parent);
-            PrivateDirectory.TryDeleteOrphaned(Path.Combine(elsewhere, PrivateDirectory.SocketFileName), parent);
-            Assert.True(Directory.Exists(someoneElses));
-            Assert.True(Directory.Exists(lookalike));
-            Assert.True(Directory.Exists(elsewhere));
+        var elsewhere = Path.Combine(_root, "elsewhere");
+        var lookalike = Path.Combine(elsewhere, Path.GetFileName(parentsOwn).Replace(parentsOwn[^12..], "0123456789ab", StringComparison.Ordinal));
+        Directory.CreateDirectory(lookalike);
 
-            PrivateDirectory.TryDeleteOrphaned(Path.Combine(parentsOwn, PrivateDirectory.SocketFileName), parent);
-            Assert.False(Directory.Exists(parentsOwn));
-        }
-        finally
-        {
-            Directory.Delete(elsewhere, recursive: true);
-            Directory.Delete(someoneElses, recursive: true);
-        }
+        PrivateDirectory.TryDeleteOrphaned(Path.Combine(someoneElses, PrivateDirectory.SocketFileName), parent, _root);
+        PrivateDirectory.TryDeleteOrphaned(Path.Combine(lookalike, PrivateDirectory.SocketFileName), parent, _root);
+        PrivateDirectory.TryDeleteOrphaned(Path.Combine(elsewhere, PrivateDirectory.SocketFileName), parent, _root);
+        Assert.True(Directory.Exists(someoneElses));
+        Assert.True(Directory.Exists(lookalike));
+        Assert.True(Directory.Exists(elsewhere));
+
+        PrivateDirectory.TryDeleteOrphaned(Path.Combine(parentsOwn, PrivateDirectory.SocketFileName), parent, _root);
+        Assert.False(Directory.Exists(parentsOwn));
     }
 
-    private static string MakePoolDirectory(int processId)
+    private string MakePoolDirectory(int processId)
     {
-        var path = Path.Combine(PrivateDirectory.Root, $"offload-{processId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}");
+        var path = Path.Combine(_root, $"offload-{processId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}");
         Directory.CreateDirectory(path);
         File.WriteAllText(Path.Combine(path, "left-behind"), "x");
         return path;

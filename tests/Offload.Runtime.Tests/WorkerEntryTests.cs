@@ -53,12 +53,57 @@ public sealed class WorkerEntryTests
     }
 
     [Fact]
-    public void The_hook_is_added_after_the_applications_own_hooks_and_taken_out_again()
+    public void The_hook_comes_after_the_applications_own_hooks()
     {
         var appHook = Path.Combine(Path.GetTempPath(), "profiler.dll");
         var composed = StartupHookVariable.Compose(appHook);
         Assert.Equal(appHook + Path.PathSeparator + StartupHookVariable.OffloadHook, composed);
         Assert.Equal(StartupHookVariable.OffloadHook, StartupHookVariable.Compose(null));
+    }
+
+    [Fact]
+    public async Task An_app_with_startup_hooks_turned_off_refuses_to_start_workers_and_never_runs_a_copy_of_itself()
+    {
+        // The test host with System.StartupHookProvider.IsSupported = false in its runtimeconfig, as
+        // <StartupHookSupport>false</StartupHookSupport> makes it: a copy of it could only run its Main.
+        var hostRuntimeConfig = Path.ChangeExtension(HostDll, ".runtimeconfig.json");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(hostRuntimeConfig))!;
+        config["runtimeOptions"]!["configProperties"] = new System.Text.Json.Nodes.JsonObject { ["System.StartupHookProvider.IsSupported"] = false };
+        var runtimeConfig = Path.Combine(Directory.CreateTempSubdirectory("offload-nohooks-").FullName, "host.runtimeconfig.json");
+        await File.WriteAllTextAsync(runtimeConfig, config.ToJsonString());
+        try
+        {
+            var info = new ProcessStartInfo(Environment.ProcessPath!, ["exec", "--runtimeconfig", runtimeConfig, "--depsfile", Path.ChangeExtension(HostDll, ".deps.json"), HostDll, "calls"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            using var process = Process.Start(info)!;
+            var output = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(3, lines.Length);
+            Assert.All(lines, line => Assert.StartsWith("WorkerStartException: Startup hooks are turned off in this app", line, StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(runtimeConfig)!, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Worker_code_does_not_see_the_runtime_settings_the_pool_made_for_workers()
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, WorkerHeapHardLimitBytes = 1L << 30 });
+
+        foreach (var name in new[] { "DOTNET_GCHeapHardLimit", "DOTNET_gcServer", "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS" })
+        {
+            var seen = await Workloads.EnvironmentVariableAsync(pool, name);
+            Assert.Null(seen[0]);
+            Assert.Null(seen[1]);
+        }
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunHostAsync(bool withHook, params string[] arguments)

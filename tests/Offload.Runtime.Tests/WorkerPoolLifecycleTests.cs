@@ -156,7 +156,7 @@ public sealed class WorkerPoolLifecycleTests
     }
 
     [Fact]
-    public async Task A_pool_whose_workers_cannot_start_removes_its_directory_and_makes_no_other()
+    public async Task A_pool_whose_workers_cannot_start_fails_its_calls_and_removes_its_directory_at_once()
     {
         // Workers that never connect in time: three failed starts in a row fault the pool.
         var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 2, StartTimeout = TimeSpan.FromMilliseconds(1) });
@@ -185,6 +185,39 @@ public sealed class WorkerPoolLifecycleTests
         finally
         {
             await pool.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_pool_that_cannot_be_set_up_fails_each_call_and_leaves_nothing_behind()
+    {
+        // A temp directory so deep that the pool's socket path is longer than a Unix socket address can be: the pool's
+        // directory is made, its socket cannot be bound. Each call tries again and fails alike.
+        var root = Directory.CreateTempSubdirectory("offload-deep-").FullName;
+        var deep = Path.Combine(root, new string('d', 120));
+        Directory.CreateDirectory(deep);
+        try
+        {
+            var info = new ProcessStartInfo(Environment.ProcessPath!, [RepositoryPaths.BuildOutput(Path.Combine("tests", "Offload.TestHost"), "Offload.TestHost"), "calls"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            info.Environment["TMPDIR"] = deep;
+            info.Environment.Remove("XDG_RUNTIME_DIR");
+            using var host = Process.Start(info)!;
+            var output = await host.StandardOutput.ReadToEndAsync();
+            await host.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(3, lines.Length);
+            Assert.All(lines, line => Assert.StartsWith("WorkerStartException: The worker pool could not be set up", line, StringComparison.Ordinal));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(deep));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
         }
     }
 

@@ -6,6 +6,25 @@ using Offload.TestHost;
 //                     ("workers: 1 2 3"), then waits to be killed.
 //   shared:           makes one call on WorkerPool.Shared, prints "ready", and returns from Main when a line arrives on
 //                     standard input, never disposing the shared pool (as most apps do).
+//   calls:            makes three calls on WorkerPool.Shared, one after another, and prints how each ended.
+if (args is ["calls"])
+{
+    for (var i = 0; i < 3; i++)
+    {
+        try
+        {
+            await HostWork.SpinAsync(1);
+            Console.WriteLine("ok");
+        }
+        catch (Exception ex)
+        {
+            Console.WriteLine($"{ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")}");
+        }
+    }
+
+    return;
+}
+
 if (args is ["shared"])
 {
     await HostWork.SpinAsync(1);

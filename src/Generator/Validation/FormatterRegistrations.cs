@@ -10,7 +10,8 @@ namespace Offload.Generator.Validation;
 /// the first time a type is serialized: by reflection for a <c>[MemoryPackable]</c> type, and with
 /// <c>MakeGenericType</c> for arrays, collections, tuples, nullables, enums and other unmanaged structs. NativeAOT can
 /// do neither for a type the program never named (a worker reading its first argument), so the generated code names
-/// each formatter up front, exactly the one MemoryPack would pick at run time.
+/// each formatter up front: the one MemoryPack would pick at run time, or one that writes the same bytes (an array of
+/// unmanaged elements gets <c>ArrayFormatter</c>, which copies them as one block, as MemoryPack's own generator does).
 /// </summary>
 /// <remarks>
 /// Like <see cref="MemoryPackTypeChecker"/>, this mirrors MemoryPack 1.21.4 (its <c>MemoryPack.Formatters</c>
@@ -79,6 +80,9 @@ internal static class FormatterRegistrations
         ["System.Collections.Immutable.IImmutableDictionary`2"] = "InterfaceImmutableDictionaryFormatter",
         ["System.Collections.Immutable.IImmutableSet`1"] = "InterfaceImmutableSetFormatter",
     };
+
+    /// <summary>The value of <c>MemoryPack.GenerateType.NoGenerate</c>.</summary>
+    private const int NoGenerate = 4;
 
     /// <summary>MemoryPack's multi-dimensional array formatters, by rank.</summary>
     private static readonly string[] ArrayFormatters = ["ArrayFormatter", "TwoDimensionalArrayFormatter", "ThreeDimensionalArrayFormatter", "FourDimensionalArrayFormatter"];
@@ -153,8 +157,21 @@ internal static class FormatterRegistrations
     private static string MetadataName(INamedTypeSymbol type) =>
         type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + type.MetadataName : type.MetadataName;
 
-    /// <summary>Marked <c>[MemoryPackable]</c> in source, or compiled with MemoryPack's registration in a referenced assembly.</summary>
-    private static bool IsPackable(INamedTypeSymbol type) =>
-        type.GetAttributes().Any(static a => a.AttributeClass is { Name: "MemoryPackableAttribute" } attributeClass && TypeShapes.IsInNamespace(attributeClass, "MemoryPack"))
-        || type.AllInterfaces.Any(static i => i.Name == "IMemoryPackFormatterRegister" && TypeShapes.IsInNamespace(i, "MemoryPack"));
+    /// <summary>
+    /// Marked <c>[MemoryPackable]</c> in source (but not <c>GenerateType.NoGenerate</c>, for which MemoryPack generates
+    /// nothing and the app registers its own formatter), or compiled with MemoryPack's registration in a referenced
+    /// assembly.
+    /// </summary>
+    private static bool IsPackable(INamedTypeSymbol type)
+    {
+        foreach (var attribute in type.GetAttributes())
+        {
+            if (attribute.AttributeClass is { Name: "MemoryPackableAttribute" } attributeClass && TypeShapes.IsInNamespace(attributeClass, "MemoryPack"))
+            {
+                return !attribute.ConstructorArguments.Any(static a => a.Type is { Name: "GenerateType" } && a.Value is NoGenerate);
+            }
+        }
+
+        return type.AllInterfaces.Any(static i => i.Name == "IMemoryPackFormatterRegister" && TypeShapes.IsInNamespace(i, "MemoryPack"));
+    }
 }

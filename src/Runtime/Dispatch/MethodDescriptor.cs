@@ -26,6 +26,21 @@ public sealed class MethodDescriptor
         DisplayName = displayName;
     }
 
+    /// <summary>
+    /// Creates a descriptor for a method whose parameter and result types need MemoryPack formatters registered up
+    /// front; called by generated code. They are registered here, the first time the method's companions are used, in
+    /// the process that sends calls and reads results (see <see cref="FormatterRegistration"/>).
+    /// </summary>
+    /// <param name="declaringType">The type that declares the method; its assembly is loaded in the workers.</param>
+    /// <param name="id">The method id computed by the generator.</param>
+    /// <param name="displayName">The method as <c>Type.Method(parameter types)</c>, used in exceptions and logs.</param>
+    /// <param name="registerFormatters">The generated method that registers the formatters of its signature.</param>
+    public MethodDescriptor(Type declaringType, ulong id, string displayName, Action registerFormatters)
+        : this(declaringType, id, displayName)
+    {
+        WorkerEntryPoint.RegisterFormatters(registerFormatters);
+    }
+
     /// <summary>The method id on the wire.</summary>
     public ulong Id { get; }
 

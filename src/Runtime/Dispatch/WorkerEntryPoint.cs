@@ -16,13 +16,23 @@ public static class WorkerEntryPoint
     public static void OnModuleInitializer() => WorkerEntry.RunIfWorker(WorkerEntry.Route.ModuleInitializer);
 
     /// <summary>
-    /// Registers the assembly's MemoryPack formatters (<paramref name="registerFormatters"/>), then runs this process as
-    /// a worker if the pool started it as one.
+    /// In a NativeAOT app, registers the assembly's MemoryPack formatters (<paramref name="registerFormatters"/>); then
+    /// runs this process as a worker if the pool started it as one.
     /// </summary>
+    /// <remarks>
+    /// NativeAOT needs the registrations (MemoryPack cannot find formatters there by itself) and has set MemoryPack up at
+    /// start-up anyway. A CoreCLR app registers them later, when a method's companions are first used (its
+    /// <see cref="MethodDescriptor"/>) or its worker loads the assembly: here, before <c>Main</c>, they would cost every
+    /// start of the app MemoryPack's set-up, used or not.
+    /// </remarks>
     /// <param name="registerFormatters">The generated method that registers the formatters of the assembly's signatures.</param>
     public static void OnModuleInitializer(Action registerFormatters)
     {
-        RegisterFormatters(registerFormatters);
+        if (NativeAot.IsRunning)
+        {
+            RegisterFormatters(registerFormatters);
+        }
+
         OnModuleInitializer();
     }
 

@@ -23,9 +23,11 @@ internal static partial class PrivateDirectory
             : Path.GetTempPath();
 
     /// <summary>Creates a fresh directory that only the current user can open, after sweeping stale ones.</summary>
-    public static string Create()
+    public static string Create() => Create(Root);
+
+    /// <summary>As <see cref="Create()"/>, under <paramref name="root"/> (tests use a root of their own).</summary>
+    internal static string Create(string root)
     {
-        var root = Root;
         SweepStale(root);
 
         // The root is world-writable but the directory we create is ours alone (0700): sockets inside it can be reached
@@ -63,11 +65,14 @@ internal static partial class PrivateDirectory
     /// directory to delete, so the name must be <c>offload-&lt;parent pid&gt;-&lt;hex&gt;</c> directly under
     /// <see cref="Root"/>.
     /// </summary>
-    public static void TryDeleteOrphaned(string socketPath, int parentProcessId)
+    public static void TryDeleteOrphaned(string socketPath, int parentProcessId) => TryDeleteOrphaned(socketPath, parentProcessId, Root);
+
+    /// <summary>As <see cref="TryDeleteOrphaned(string, int)"/>, for pool directories under <paramref name="root"/>.</summary>
+    internal static void TryDeleteOrphaned(string socketPath, int parentProcessId, string root)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(socketPath));
         if (directory is null ||
-            !string.Equals(Path.GetDirectoryName(directory), Path.TrimEndingDirectorySeparator(Path.GetFullPath(Root)), StringComparison.Ordinal))
+            !string.Equals(Path.GetDirectoryName(directory), Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)), StringComparison.Ordinal))
         {
             return;
         }
@@ -144,8 +149,14 @@ internal static partial class PrivateDirectory
 
         try
         {
-            using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            // Non-blocking: a listener whose backlog is full would otherwise hold this (and the pool starting) up.
+            using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
             probe.Connect(new UnixDomainSocketEndPoint(socketPath));
+            return true;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain or SocketError.InProgress)
+        {
+            // Someone listens, but is busy: alive.
             return true;
         }
         catch (SocketException)

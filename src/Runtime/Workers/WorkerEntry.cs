@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Offload.Workers;
 
 /// <summary>
@@ -36,7 +34,7 @@ internal static class WorkerEntry
             return;
         }
 
-        if (route == Route.ModuleInitializer && RuntimeFeature.IsDynamicCodeSupported)
+        if (route == Route.ModuleInitializer && !NativeAot.IsRunning)
         {
             // CoreCLR: workers enter through the startup hook. Getting here means it did not run (startup hooks are
             // turned off in this app), and a module initializer cannot host a worker on CoreCLR (other threads would

@@ -70,6 +70,13 @@ internal static class WorkerHost
             return WorkerExitCodes.CannotConnect;
         }
 
+        // The runtime settings the pool added for this worker alone have been read by now (the GC's at start, the
+        // socket engine's at the first connect): take them out, so that processes started by worker code do not get them.
+        foreach (var name in arguments.EnvironmentToRemove ?? [])
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+
         return await session.RunAsync(socket).ConfigureAwait(false);
     }
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 
 namespace Offload.Workers;
 
@@ -22,18 +21,16 @@ internal sealed class WorkerLauncher
 {
     private readonly string _executable;
     private readonly string[] _leadingArguments;
-    private readonly bool _useStartupHook;
 
-    private WorkerLauncher(string executable, string[] leadingArguments, bool useStartupHook)
+    private WorkerLauncher(string executable, string[] leadingArguments)
     {
         _executable = executable;
         _leadingArguments = leadingArguments;
-        _useStartupHook = useStartupHook;
     }
 
-    /// <summary>How workers start, in words (logged once per pool, and named in start errors).</summary>
+    /// <summary>How workers start, in words (logged once per pool).</summary>
     public string Description => $"{_executable} {string.Join(' ', _leadingArguments)}".TrimEnd() +
-        (_useStartupHook ? " (enters through Offload's startup hook)" : " (NativeAOT: enters through the generated module initializer)");
+        (NativeAot.IsRunning ? " (NativeAOT: enters through the generated module initializer)" : " (enters through Offload's startup hook)");
 
     /// <summary>Works out how to start this application again as a worker; throws <see cref="WorkerStartException"/> if it cannot be.</summary>
     // The startup hook is found by name at run time: keep it in trimmed apps.
@@ -44,8 +41,7 @@ internal sealed class WorkerLauncher
             ?? throw new WorkerStartException("This process's executable is unknown (Environment.ProcessPath is null): workers are started as copies of it.") { IsPermanent = true };
 
         // NativeAOT has no startup hooks; it runs every module initializer before Main, and the generator adds one.
-        var nativeAot = !RuntimeFeature.IsDynamicCodeSupported;
-        if (!nativeAot && AppContext.TryGetSwitch("System.StartupHookProvider.IsSupported", out var hooksSupported) && !hooksSupported)
+        if (!NativeAot.IsRunning && AppContext.TryGetSwitch("System.StartupHookProvider.IsSupported", out var hooksSupported) && !hooksSupported)
         {
             throw new WorkerStartException(
                 "Startup hooks are turned off in this app (StartupHookSupport=false), and workers of an app that runs on " +
@@ -54,9 +50,8 @@ internal sealed class WorkerLauncher
             { IsPermanent = true };
         }
 
-        return IsMuxer(processPath)
-            ? new WorkerLauncher(processPath, MuxerArguments(), useStartupHook: true)
-            : new WorkerLauncher(processPath, [], useStartupHook: !nativeAot);
+        // The hook variable goes to every worker: a NativeAOT worker ignores it, and a CoreCLR one must never miss it.
+        return new WorkerLauncher(processPath, IsMuxer(processPath) ? MuxerArguments() : []);
     }
 
     public ProcessStartInfo CreateStartInfo(int workerId, string socketPath, WorkerPoolOptions options)
@@ -88,31 +83,49 @@ internal sealed class WorkerLauncher
             info.ArgumentList.Add(memoryLimit.ToString(CultureInfo.InvariantCulture));
         }
 
+        // The runtime settings below are for the worker alone: the worker takes out again those that were not in the
+        // environment it would otherwise have inherited, so that processes its code starts do not get them (a heap
+        // hard limit could starve such a child). Anything the user sets, in the options or the environment, wins.
+        List<string> added = [];
+        void AddForWorker(string name, string value)
+        {
+            if (info.Environment.TryAdd(name, value))
+            {
+                added.Add(name);
+            }
+        }
+
         // Workers run one call at a time: the non-concurrent workstation GC needs no background GC thread and keeps
-        // an idle worker small. Anything the user sets wins.
-        info.Environment.TryAdd("DOTNET_gcServer", "0");
-        info.Environment.TryAdd("DOTNET_gcConcurrent", "0");
+        // an idle worker small.
+        AddForWorker("DOTNET_gcServer", "0");
+        AddForWorker("DOTNET_gcConcurrent", "0");
 
         // A worker has one socket and one reader: running its completions on the socket engine's own thread, instead
         // of queueing each to the thread pool, takes a thread hop off every call. The read loop only queues work.
-        info.Environment.TryAdd("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        AddForWorker("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         if (options.WorkerHeapHardLimitBytes is { } heapLimit)
         {
             // The runtime reads it as hexadecimal. A hard limit makes running out of memory an exception in the call
             // that asked for too much, instead of the kernel's OOM killer picking a process, maybe not the worker.
-            info.Environment["DOTNET_GCHeapHardLimit"] = "0x" + heapLimit.ToString("x", CultureInfo.InvariantCulture);
+            info.Environment.Remove("DOTNET_GCHeapHardLimit");
+            AddForWorker("DOTNET_GCHeapHardLimit", "0x" + heapLimit.ToString("x", CultureInfo.InvariantCulture));
         }
 
         foreach (var (key, value) in options.EnvironmentVariables)
         {
             info.Environment[key] = value;
+            added.Remove(key);
         }
 
-        if (_useStartupHook)
+        // Last, and added to whatever hooks the app or the options name: without it a CoreCLR worker would run Main.
+        // (A NativeAOT worker ignores it.) The worker takes Offload's hook out again itself.
+        info.Environment.TryGetValue(StartupHookVariable.Name, out var hooks);
+        info.Environment[StartupHookVariable.Name] = StartupHookVariable.Compose(hooks);
+
+        if (added.Count > 0)
         {
-            // Last, and added to whatever hooks the app or the options name: without it the worker would run Main.
-            info.Environment.TryGetValue(StartupHookVariable.Name, out var hooks);
-            info.Environment[StartupHookVariable.Name] = StartupHookVariable.Compose(hooks);
+            info.ArgumentList.Add(WorkerArguments.RemoveEnvironmentOption);
+            info.ArgumentList.Add(string.Join(',', added));
         }
 
         return info;
@@ -138,10 +151,12 @@ internal sealed class WorkerLauncher
         List<string> arguments = ["exec"];
 
         // The host lists the application's deps.json first, then each framework's, separated by ';' on every OS (not
-        // Path.PathSeparator, which is ':' on Unix and would leave one long path that names no file).
+        // Path.PathSeparator, which is ':' on Unix and would leave one long path that names no file). The first is the
+        // app's even when the app has none (it is then not on disk): a framework's must never stand in for it.
         var depsFile = (AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string)?
             .Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .FirstOrDefault(File.Exists);
+            .FirstOrDefault();
+        depsFile = depsFile is not null && File.Exists(depsFile) ? depsFile : null;
         if (depsFile is not null && depsFile.EndsWith(".deps.json", StringComparison.OrdinalIgnoreCase))
         {
             var runtimeConfig = depsFile[..^".deps.json".Length] + ".runtimeconfig.json";

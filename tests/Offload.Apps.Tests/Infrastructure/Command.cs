@@ -22,8 +22,8 @@ internal static class Command
 
     /// <summary>
     /// Runs <paramref name="program"/> in <paramref name="workingDirectory"/>. With <paramref name="bareEnvironment"/>
-    /// it starts with nothing but <c>HOME</c> and an empty <c>PATH</c>: as on a machine where .NET is not installed
-    /// (for a self-contained app) or at least not on <c>PATH</c>.
+    /// it starts with nothing but <c>HOME</c>, <c>DOTNET_ROOT</c> if set, and an empty <c>PATH</c>: as on a machine
+    /// where .NET is not installed (for a self-contained app) or at least not on <c>PATH</c>.
     /// </summary>
     public static async Task<CommandResult> RunAsync(string program, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout, bool bareEnvironment = false)
     {
@@ -42,12 +42,14 @@ internal static class Command
 
         if (bareEnvironment)
         {
-            var home = Environment.GetEnvironmentVariable("HOME");
+            // HOME, and where .NET is installed when it is not in the default place (how an app's own executable finds
+            // the runtime on a machine that installs it per user): nothing that names a dotnet to run.
+            var kept = info.Environment.Where(e => e.Key is "HOME" || e.Key.StartsWith("DOTNET_ROOT", StringComparison.Ordinal)).ToArray();
             info.Environment.Clear();
             info.Environment["PATH"] = "";
-            if (home is not null)
+            foreach (var (key, value) in kept)
             {
-                info.Environment["HOME"] = home;
+                info.Environment[key] = value;
             }
         }
         else
