@@ -9,7 +9,7 @@ namespace Offload.Runtime.Tests;
 /// </summary>
 public sealed class WorkerEntryTests
 {
-    private static readonly string HostDll = RepositoryPaths.BuildOutput(Path.Combine("tests", "Offload.TestHost"), "Offload.TestHost");
+    private static readonly string HostDll = TestHostProcess.Dll;
 
     [Fact]
     public async Task An_app_started_as_a_worker_without_a_secret_exits_before_its_Main_runs()
@@ -73,15 +73,7 @@ public sealed class WorkerEntryTests
         await File.WriteAllTextAsync(runtimeConfig, config.ToJsonString());
         try
         {
-            var info = new ProcessStartInfo(Environment.ProcessPath!, ["exec", "--runtimeconfig", runtimeConfig, "--depsfile", Path.ChangeExtension(HostDll, ".deps.json"), HostDll, "calls"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            using var process = Process.Start(info)!;
-            var output = await process.StandardOutput.ReadToEndAsync();
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            var (_, output, _) = await TestHostProcess.RunAsync(["exec", "--runtimeconfig", runtimeConfig, "--depsfile", Path.ChangeExtension(HostDll, ".deps.json"), HostDll, "calls"]);
 
             var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal(3, lines.Length);
@@ -106,25 +98,12 @@ public sealed class WorkerEntryTests
         }
     }
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunHostAsync(bool withHook, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(Environment.ProcessPath!, [HostDll, .. arguments])
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunHostAsync(bool withHook, params string[] arguments) =>
+        TestHostProcess.RunAsync([HostDll, .. arguments], environment =>
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (withHook)
-        {
-            info.Environment[StartupHookVariable.Name] = typeof(WorkerPool).Assembly.Location;
-        }
-
-        using var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await stdout, await stderr);
-    }
+            if (withHook)
+            {
+                environment[StartupHookVariable.Name] = typeof(WorkerPool).Assembly.Location;
+            }
+        });
 }

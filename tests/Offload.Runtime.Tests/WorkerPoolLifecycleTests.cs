@@ -93,7 +93,7 @@ public sealed class WorkerPoolLifecycleTests
     public async Task No_worker_outlives_its_parent_by_more_than_a_second(string signal)
     {
         // The test host starts a pool of 4 with two workers busy, prints the worker pids, and waits to be signalled.
-        var hostDll = RepositoryPaths.BuildOutput(Path.Combine("tests", "Offload.TestHost"), "Offload.TestHost");
+        var hostDll = TestHostProcess.Dll;
         var info = new ProcessStartInfo(Environment.ProcessPath!, [hostDll, "4", "2"])
         {
             RedirectStandardOutput = true,
@@ -130,7 +130,7 @@ public sealed class WorkerPoolLifecycleTests
     [Fact]
     public async Task A_process_that_never_disposes_the_shared_pool_leaves_no_directory_behind()
     {
-        var hostDll = RepositoryPaths.BuildOutput(Path.Combine("tests", "Offload.TestHost"), "Offload.TestHost");
+        var hostDll = TestHostProcess.Dll;
         var info = new ProcessStartInfo(Environment.ProcessPath!, [hostDll, "shared"])
         {
             RedirectStandardInput = true,
@@ -198,17 +198,11 @@ public sealed class WorkerPoolLifecycleTests
         Directory.CreateDirectory(deep);
         try
         {
-            var info = new ProcessStartInfo(Environment.ProcessPath!, [RepositoryPaths.BuildOutput(Path.Combine("tests", "Offload.TestHost"), "Offload.TestHost"), "calls"])
+            var (_, output, _) = await TestHostProcess.RunAsync([TestHostProcess.Dll, "calls"], environment =>
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            info.Environment["TMPDIR"] = deep;
-            info.Environment.Remove("XDG_RUNTIME_DIR");
-            using var host = Process.Start(info)!;
-            var output = await host.StandardOutput.ReadToEndAsync();
-            await host.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+                environment["TMPDIR"] = deep;
+                environment.Remove("XDG_RUNTIME_DIR");
+            });
 
             var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal(3, lines.Length);
