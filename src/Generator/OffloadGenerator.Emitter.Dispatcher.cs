@@ -15,13 +15,13 @@ public sealed partial class OffloadGenerator
         {
             var writer = new SourceWriter();
             WriteHeader(writer);
-            writer.Line("[assembly: global::Offload.Dispatch.OffloadDispatcherAttribute(typeof(global::Offload.Generated.OffloadDispatcher))]");
+            writer.Line("[assembly: global::Offload.CompilerServices.OffloadDispatcherAttribute(typeof(global::Offload.Generated.OffloadDispatcher))]");
             writer.Line();
             writer.Line("namespace Offload.Generated").OpenBlock();
             writer.Line("/// <summary>Runs this assembly's <c>[RunInWorkerProcess]</c> methods in a worker, by method id.</summary>");
             writer.Line(GeneratedCode);
             writer.Line(Hidden);
-            writer.Line("internal sealed class OffloadDispatcher : global::Offload.Dispatch.IOffloadDispatcher").OpenBlock();
+            writer.Line("internal sealed class OffloadDispatcher : global::Offload.CompilerServices.IOffloadDispatcher").OpenBlock();
             writer.Line("private static readonly ulong[] s_methodIds =").OpenBlock();
             foreach (var entry in model.Entries)
             {
@@ -36,7 +36,7 @@ public sealed partial class OffloadGenerator
                 // before this assembly's module initializer, this is where the formatters get registered (in a worker
                 // still setting up MemoryPack, right after that).
                 writer.Line();
-                writer.Line("static OffloadDispatcher() => global::Offload.Dispatch.WorkerEntryPoint.RegisterFormatters(RegisterFormatters);");
+                writer.Line("static OffloadDispatcher() => global::Offload.CompilerServices.WorkerEntryPoint.RegisterFormatters(RegisterFormatters);");
             }
 
             writer.Line();
@@ -44,7 +44,7 @@ public sealed partial class OffloadGenerator
             writer.Line("public global::System.Collections.Generic.IReadOnlyList<ulong> MethodIds => s_methodIds;");
             writer.Line();
             writer.Line("/// <inheritdoc />");
-            writer.Line($"public {ValueTask} InvokeAsync(global::Offload.Dispatch.Invocation invocation)").OpenBlock();
+            writer.Line($"public {ValueTask} InvokeAsync(global::Offload.CompilerServices.Invocation invocation)").OpenBlock();
             writer.Line("switch (invocation.MethodId)").OpenBlock();
             foreach (var entry in model.Entries)
             {
@@ -84,8 +84,8 @@ public sealed partial class OffloadGenerator
             writer.Line("/// <summary>Turns this process into a worker before <c>Main</c> when a pool started it as one (NativeAOT apps); does nothing otherwise.</summary>");
             writer.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
             writer.Line(registers
-                ? "internal static void EnterWorkerIfStartedAsOne() => global::Offload.Dispatch.WorkerEntryPoint.OnModuleInitializer(RegisterFormatters);"
-                : "internal static void EnterWorkerIfStartedAsOne() => global::Offload.Dispatch.WorkerEntryPoint.OnModuleInitializer();");
+                ? "internal static void EnterWorkerIfStartedAsOne() => global::Offload.CompilerServices.WorkerEntryPoint.OnModuleInitializer(RegisterFormatters);"
+                : "internal static void EnterWorkerIfStartedAsOne() => global::Offload.CompilerServices.WorkerEntryPoint.OnModuleInitializer();");
 
             writer.CloseBlock();
             writer.CloseBlock();

@@ -102,7 +102,7 @@ public sealed partial class OffloadGenerator
         private static void WriteDescriptor(SourceWriter writer, MethodModel model)
         {
             writer.Line(GeneratedCode);
-            writer.Line($"private static readonly global::Offload.Dispatch.MethodDescriptor {model.DescriptorFieldName} =");
+            writer.Line($"private static readonly global::Offload.CompilerServices.MethodDescriptor {model.DescriptorFieldName} =");
             // A method whose signature needs formatters registered has them registered with its descriptor: when its
             // companions are first used, in the process that sends calls and reads results.
             var register = model.FormatterRegistrations.Count > 0 ? ", " + model.RegisterFormattersName : "";
@@ -113,7 +113,7 @@ public sealed partial class OffloadGenerator
                 // bounds a whole chunk; automatic chunk sizing keeps chunks well below it).
                 writer.Line();
                 writer.Line(GeneratedCode);
-                writer.Line($"private static readonly global::Offload.Dispatch.MethodDescriptor {model.BatchDescriptorFieldName} =");
+                writer.Line($"private static readonly global::Offload.CompilerServices.MethodDescriptor {model.BatchDescriptorFieldName} =");
                 writer.Line($"    new(typeof({model.ContainingTypeFullName}), {model.BatchMethodIdLiteral}, \"{model.DisplayName}\"){DescriptorSettings(model)};");
             }
         }
@@ -159,7 +159,7 @@ public sealed partial class OffloadGenerator
             var typeArguments = HasResult(model.ReturnKind) ? $"{model.ArgumentsTypeName}, {model.ResultType}" : model.ArgumentsTypeName;
             WriteCompanionDocs(writer, model, sent, $"<paramref name=\"{pool}\"/>", poolParameter: pool);
             writer.Line($"{model.Accessibility} static {returnType} {model.CompanionName}(global::Offload.WorkerPool {pool}, {declared}{CancellationToken} {token} = default)");
-            writer.Line($"    => global::Offload.Dispatch.OffloadCalls.InvokeAsync<{typeArguments}>({pool}, {model.DescriptorFieldName}, new {model.ArgumentsTypeName}({passed.TrimEnd(',', ' ')}), {token});");
+            writer.Line($"    => global::Offload.CompilerServices.OffloadCalls.InvokeAsync<{typeArguments}>({pool}, {model.DescriptorFieldName}, new {model.ArgumentsTypeName}({passed.TrimEnd(',', ' ')}), {token});");
         }
 
         /// <summary>The XML docs and attribute of one companion; <paramref name="poolParameter"/> is null for the shared-pool one.</summary>
@@ -273,7 +273,7 @@ public sealed partial class OffloadGenerator
             writer.Line("/// <summary>Runs one map chunk in a worker, item by item; called by the generated dispatcher.</summary>");
             writer.Line(GeneratedCode);
             writer.Line(Hidden);
-            writer.Line($"internal static {ValueTask} {model.BatchInvokerName}(global::Offload.Dispatch.Invocation invocation)");
+            writer.Line($"internal static {ValueTask} {model.BatchInvokerName}(global::Offload.CompilerServices.Invocation invocation)");
             writer.Line($"    => invocation.{run};");
         }
 
@@ -286,7 +286,7 @@ public sealed partial class OffloadGenerator
             writer.Line("/// <summary>Runs one call in a worker; called by the generated dispatcher.</summary>");
             writer.Line(GeneratedCode);
             writer.Line(Hidden);
-            writer.Line($"internal static {ValueTask} {model.InvokerName}(global::Offload.Dispatch.Invocation invocation)").OpenBlock();
+            writer.Line($"internal static {ValueTask} {model.InvokerName}(global::Offload.CompilerServices.Invocation invocation)").OpenBlock();
             writer.Line($"var arguments = invocation.ReadArguments<{model.ArgumentsTypeName}>();");
             switch (model.ReturnKind)
             {
@@ -324,7 +324,7 @@ public sealed partial class OffloadGenerator
             writer.Line("/// <summary>The arguments of one call, written and read with MemoryPack in parameter order.</summary>");
             writer.Line(GeneratedCode);
             writer.Line(Hidden);
-            writer.Line($"private struct {model.ArgumentsTypeName} : global::Offload.Dispatch.IOffloadArguments").OpenBlock();
+            writer.Line($"private struct {model.ArgumentsTypeName} : global::Offload.CompilerServices.IOffloadArguments").OpenBlock();
             for (var i = 0; i < sent.Length; i++)
             {
                 writer.Line($"public {sent[i].Type} Arg{i};");

@@ -1,10 +1,9 @@
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Offload.Dispatch;
+using Microsoft.Extensions.Logging;
+using Offload.CompilerServices;
+using Offload.Parent;
 using Offload.Protocol;
-using Offload.Transport;
-using Offload.Workers;
 
 namespace Offload;
 
@@ -18,7 +17,7 @@ namespace Offload;
 /// Workers start on the first call, or up front with <see cref="StartAsync"/>. <see cref="DisposeAsync"/> lets
 /// queued and running calls finish, then stops the workers. Workers exit by themselves if this process dies.
 /// </remarks>
-public sealed class WorkerPool : IAsyncDisposable
+public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
 {
     private const int MaxConsecutiveStartFailures = 3;
 
@@ -35,12 +34,12 @@ public sealed class WorkerPool : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly CallQueue _queue = new();
-    private readonly List<Worker> _ready = [];
-    private readonly List<Worker> _retiring = [];
+    private readonly List<WorkerHandle> _ready = [];
+    private readonly List<WorkerHandle> _retiring = [];
     private readonly PoolCounters _counters = new();
     private readonly SemaphoreSlim? _queueSlots;
-    private readonly Dictionary<int, Worker> _starting = [];
-    private readonly Worker?[] _slots;
+    private readonly Dictionary<int, WorkerHandle> _starting = [];
+    private readonly WorkerHandle?[] _slots;
     private readonly TaskCompletionSource _allReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     /// <summary>Calls a worker may have outstanding (1 + <see cref="WorkerPoolOptions.Prefetch"/>), or 0 when that adapts per worker.</summary>
@@ -69,7 +68,7 @@ public sealed class WorkerPool : IAsyncDisposable
     {
         _options = (options ?? new WorkerPoolOptions()).Clone().Validate();
         _logger = (ILogger?)_options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger.Instance;
-        _slots = new Worker?[_options.WorkerCount];
+        _slots = new WorkerHandle?[_options.WorkerCount];
         _window = _options.Prefetch is { } prefetch ? 1 + prefetch : 0;
         _queueSlots = _options.MaxQueuedCalls is { } maxQueued ? new SemaphoreSlim(maxQueued, maxQueued) : null;
 
@@ -216,7 +215,7 @@ public sealed class WorkerPool : IAsyncDisposable
 
         Task task;
         List<PendingCall>? queued = null;
-        Worker[] toKill = [];
+        WorkerHandle[] toKill = [];
         lock (_lock)
         {
             _disposeTask ??= DisposeCoreAsync();
@@ -228,7 +227,7 @@ public sealed class WorkerPool : IAsyncDisposable
 
             if (mode == ShutdownMode.Kill)
             {
-                toKill = [.. _slots.OfType<Worker>(), .. _starting.Values, .. _retiring];
+                toKill = [.. _slots.OfType<WorkerHandle>(), .. _starting.Values, .. _retiring];
             }
         }
 
@@ -259,6 +258,29 @@ public sealed class WorkerPool : IAsyncDisposable
 
         return task;
     }
+
+    /// <inheritdoc/>
+    Task<TResult> IWorkerPool.InvokeAsync<TArguments, TResult>(MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken) =>
+        OffloadCalls.InvokeAsync<TArguments, TResult>(this, method, arguments, cancellationToken);
+
+    /// <inheritdoc/>
+    Task IWorkerPool.InvokeAsync<TArguments>(MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken) =>
+        OffloadCalls.InvokeAsync(this, method, arguments, cancellationToken);
+
+    /// <inheritdoc/>
+    IAsyncEnumerable<TResult> IWorkerPool.MapAsync<TItem, TArguments, TResult>(
+        MethodDescriptor batchMethod, MapSource<TItem> source, Func<TItem, TArguments> toArguments, MapOptions? options, CancellationToken cancellationToken) =>
+        new OrderedMap<TItem, TArguments, TResult>(new(this, batchMethod, source, toArguments, options, cancellationToken));
+
+    /// <inheritdoc/>
+    IAsyncEnumerable<MapResult<TResult>> IWorkerPool.MapUnorderedAsync<TItem, TArguments, TResult>(
+        MethodDescriptor batchMethod, MapSource<TItem> source, Func<TItem, TArguments> toArguments, MapOptions? options, CancellationToken cancellationToken) =>
+        new UnorderedMap<TItem, TArguments, TResult>(new(this, batchMethod, source, toArguments, options, cancellationToken));
+
+    /// <inheritdoc/>
+    Task IWorkerPool.ForEachAsync<TItem, TArguments>(
+        MethodDescriptor batchMethod, MapSource<TItem> source, Func<TItem, TArguments> toArguments, MapOptions? options, CancellationToken cancellationToken) =>
+        new MapRequest<TItem, TArguments>(this, batchMethod, source, toArguments, options, cancellationToken).RunToEndAsync();
 
     /// <summary>
     /// The next call id. Ids are taken only by calls (and map chunks) that are then submitted, so the last one is also
@@ -312,7 +334,7 @@ public sealed class WorkerPool : IAsyncDisposable
     }
 
     /// <summary>A worker answered (or skipped) a call: give queued calls to whoever has room now.</summary>
-    internal void OnCallFinished(Worker worker)
+    internal void OnCallFinished(WorkerHandle worker)
     {
         Assignments sends;
         List<PendingCall>? doomed = null;
@@ -363,7 +385,7 @@ public sealed class WorkerPool : IAsyncDisposable
     }
 
     /// <summary>A worker asked to be replaced (memory over the limit, or a call ran out of memory).</summary>
-    internal void OnRetireRequested(Worker worker, string reason)
+    internal void OnRetireRequested(WorkerHandle worker, string reason)
     {
         bool stop;
         lock (_lock)
@@ -379,7 +401,7 @@ public sealed class WorkerPool : IAsyncDisposable
     }
 
     /// <summary>A worker is gone: hand its unstarted calls back and start a replacement.</summary>
-    internal void OnWorkerLost(Worker worker, List<PendingCall> notStarted, string reason, bool expected)
+    internal void OnWorkerLost(WorkerHandle worker, List<PendingCall> notStarted, string reason, bool expected)
     {
         Assignments sends;
         List<PendingCall>? doomed = null;
@@ -440,7 +462,7 @@ public sealed class WorkerPool : IAsyncDisposable
 
     private void KillAll()
     {
-        Worker?[] workers;
+        WorkerHandle?[] workers;
         lock (_lock)
         {
             workers = [.. _slots, .. _starting.Values, .. _retiring];
@@ -515,7 +537,7 @@ public sealed class WorkerPool : IAsyncDisposable
 
     private bool OnWorkerConnected(HelloMessage hello, Socket socket)
     {
-        Worker? worker;
+        WorkerHandle? worker;
         lock (_lock)
         {
             if (!_starting.TryGetValue(hello.WorkerId, out worker) || worker.ProcessId != hello.ProcessId)
@@ -542,7 +564,7 @@ public sealed class WorkerPool : IAsyncDisposable
         }
 
         var id = Interlocked.Increment(ref _nextWorkerId);
-        Worker? worker = null;
+        WorkerHandle? worker = null;
         List<PendingCall>? doomed = null;
         try
         {
@@ -557,7 +579,7 @@ public sealed class WorkerPool : IAsyncDisposable
                 {
                     // Registered before the process starts, so that its hello can never arrive first.
                     Log.StartingWorker(_logger, id, slot);
-                    worker = Worker.Create(this, id, slot, _launcher!, _endpoint!, _options);
+                    worker = WorkerHandle.Create(this, id, slot, _launcher!, _endpoint!, _options);
                     _starting[id] = worker;
                     _slots[slot] = worker;
                 }
@@ -593,7 +615,7 @@ public sealed class WorkerPool : IAsyncDisposable
         OnWorkerReady(worker);
     }
 
-    private void OnWorkerReady(Worker worker)
+    private void OnWorkerReady(WorkerHandle worker)
     {
         var allReady = false;
         Assignments sends = default;
@@ -781,9 +803,9 @@ public sealed class WorkerPool : IAsyncDisposable
     }
 
     /// <summary>The ready worker with the fewest outstanding calls and room for one more; ties rotate.</summary>
-    private Worker? PickWorkerLocked()
+    private WorkerHandle? PickWorkerLocked()
     {
-        Worker? best = null;
+        WorkerHandle? best = null;
         var count = _ready.Count;
         var start = count == 0 ? 0 : (int)((uint)_roundRobin++ % (uint)count);
         for (var i = 0; i < count; i++)
@@ -873,11 +895,11 @@ public sealed class WorkerPool : IAsyncDisposable
         FailAll(doomed);
         await _drained.Task.ConfigureAwait(false);
 
-        Worker[] workers;
+        WorkerHandle[] workers;
         lock (_lock)
         {
             _state = PoolState.Disposed;
-            workers = [.. _slots.OfType<Worker>(), .. _starting.Values, .. _retiring];
+            workers = [.. _slots.OfType<WorkerHandle>(), .. _starting.Values, .. _retiring];
         }
 
         await Task.WhenAll(workers.Distinct().Select(w => w.StopAsync(_options.ShutdownTimeout))).ConfigureAwait(false);
@@ -900,7 +922,7 @@ public sealed class WorkerPool : IAsyncDisposable
     /// Takes a worker out of rotation and starts its replacement in the same slot at once, so the pool stays at strength
     /// while the old worker finishes the calls it has. True when it has none left and can be stopped now.
     /// </summary>
-    private bool RetireLocked(Worker worker)
+    private bool RetireLocked(WorkerHandle worker)
     {
         if (worker.IsRetiring || !_ready.Remove(worker))
         {
@@ -926,7 +948,7 @@ public sealed class WorkerPool : IAsyncDisposable
     private async Task SuperviseAsync()
     {
         using var timer = new PeriodicTimer(SupervisorPeriod);
-        var workers = new List<Worker>();
+        var workers = new List<WorkerHandle>();
         while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
         {
             lock (_lock)
@@ -964,14 +986,14 @@ public sealed class WorkerPool : IAsyncDisposable
     /// </summary>
     private struct Assignments
     {
-        private (Worker Worker, PendingCall Call) _first;
-        private List<(Worker Worker, PendingCall Call)>? _rest;
+        private (WorkerHandle Worker, PendingCall Call) _first;
+        private List<(WorkerHandle Worker, PendingCall Call)>? _rest;
 
         public int Count { get; private set; }
 
-        public readonly (Worker Worker, PendingCall Call) this[int index] => index == 0 ? _first : _rest![index - 1];
+        public readonly (WorkerHandle Worker, PendingCall Call) this[int index] => index == 0 ? _first : _rest![index - 1];
 
-        public void Add(Worker worker, PendingCall call)
+        public void Add(WorkerHandle worker, PendingCall call)
         {
             if (Count == 0)
             {

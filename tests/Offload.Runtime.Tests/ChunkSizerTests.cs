@@ -1,4 +1,4 @@
-using Offload.Dispatch;
+using Offload.Parent;
 
 namespace Offload.Runtime.Tests;
 

@@ -1,8 +1,8 @@
 using System.IO.Hashing;
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using Newtonsoft.Json;
 
 namespace Offload.Runtime.Tests;
 

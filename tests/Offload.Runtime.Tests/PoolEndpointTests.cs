@@ -1,6 +1,6 @@
 using System.Net.Sockets;
+using Offload.Parent;
 using Offload.Protocol;
-using Offload.Transport;
 
 namespace Offload.Runtime.Tests;
 

@@ -1,7 +1,7 @@
 using System.Reflection;
-using Offload.Dispatch;
+using Offload.CompilerServices;
 using Offload.Transport;
-using Offload.Workers;
+using Offload.Worker;
 
 namespace Offload.Runtime.Tests;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Offload.Workers;
+using Offload.Protocol;
 
 namespace Offload.Runtime.Tests;
 

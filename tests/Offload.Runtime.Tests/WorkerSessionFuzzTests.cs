@@ -1,12 +1,11 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using CsCheck;
 using MemoryPack;
-using Offload.Dispatch;
 using Offload.Protocol;
-using Offload.Workers;
+using Offload.Worker;
 using Xunit.Abstractions;
 
 namespace Offload.Runtime.Tests;

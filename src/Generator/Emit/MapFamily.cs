@@ -44,7 +44,7 @@ internal sealed record MapFamily(MethodModel Model, string ItemType, string ToAr
             writer.Line();
             WriteDocs(writer, "<paramref name=\"pool\"/>", withPool: true, how, returnsDoc);
             writer.Line($"{Model.Accessibility} static {returnType} {name}(global::Offload.WorkerPool pool, {sources[i]} source, {Tail})");
-            writer.Line($"    => global::Offload.Dispatch.OffloadCalls.{entryPoint}<{typeArguments}>(pool, {Model.BatchDescriptorFieldName}, source, {ToArguments}, options, cancellationToken);");
+            writer.Line($"    => global::Offload.CompilerServices.OffloadCalls.{entryPoint}<{typeArguments}>(pool, {Model.BatchDescriptorFieldName}, source, {ToArguments}, options, cancellationToken);");
         }
     }
 

@@ -22,7 +22,7 @@ internal static class FormatterRegistrations
 {
     private const string Provider = "global::MemoryPack.MemoryPackFormatterProvider";
     private const string Formatters = "global::MemoryPack.Formatters.";
-    private const string Add = "global::Offload.Dispatch.FormatterRegistration.Add";
+    private const string Add = "global::Offload.CompilerServices.FormatterRegistration.Add";
 
     /// <summary>Generic framework types (metadata names) and the MemoryPack formatter each gets, with the same type arguments.</summary>
     private static readonly Dictionary<string, string> GenericFormatters = new(StringComparer.Ordinal)

@@ -11,7 +11,7 @@ namespace Offload;
 public sealed class RemoteInvocationException : OffloadException
 {
     /// <summary>Creates the exception from the wire form of a remote error.</summary>
-    public RemoteInvocationException(string? methodName, int? workerId, RemoteError error)
+    internal RemoteInvocationException(string? methodName, int? workerId, RemoteError error)
         : this(methodName, workerId, error ?? throw new ArgumentNullException(nameof(error)), error.InnerErrors.Select(e => new RemoteInvocationException(methodName, workerId, e)).ToArray())
     {
     }

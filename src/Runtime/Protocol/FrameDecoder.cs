@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Offload.Protocol;
 
 /// <summary>Splits a byte stream into frames without copying: each frame's body is a slice of the input.</summary>
-public static class FrameDecoder
+internal static class FrameDecoder
 {
     /// <summary>
     /// Tries to take one whole frame from the front of <paramref name="buffer"/>. On success the buffer is advanced

@@ -7,7 +7,7 @@ namespace Offload.Protocol;
 /// <c>length:u32 | kind:u8 | flags:u8 | reserved:u16 | callId:u64</c>, little-endian.
 /// <c>length</c> counts the bytes after the length field (12 header bytes plus the body).
 /// </summary>
-public readonly record struct FrameHeader(FrameKind Kind, byte Flags, long CallId, int BodyLength)
+internal readonly record struct FrameHeader(FrameKind Kind, byte Flags, long CallId, int BodyLength)
 {
     /// <summary>Size of the header on the wire.</summary>
     public const int Size = 16;

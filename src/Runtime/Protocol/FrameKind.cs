@@ -7,7 +7,7 @@ namespace Offload.Protocol;
 /// Kinds below 64 flow either way or from parent to worker; kinds from 64 flow from worker to parent. Room is left for
 /// progress, streaming, logs and tracing so that later features add frame kinds, not a new protocol.
 /// </remarks>
-public enum FrameKind : byte
+internal enum FrameKind : byte
 {
     /// <summary>Worker → parent, first frame: protocol version, worker id, process id and the pool's secret.</summary>
     Hello = 1,

@@ -1,7 +1,7 @@
 namespace Offload.Protocol;
 
 /// <summary>Numbers both ends of a worker channel must agree on.</summary>
-public static class ProtocolConstants
+internal static class ProtocolConstants
 {
     /// <summary>Version of the wire protocol; a worker that speaks another version is refused at hello.</summary>
     public const int Version = 2;

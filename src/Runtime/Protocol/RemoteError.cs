@@ -4,7 +4,7 @@ namespace Offload.Protocol;
 
 /// <summary>Body of <see cref="FrameKind.Error"/>: an exception raised in a worker, with its inner exceptions.</summary>
 [MemoryPackable]
-public sealed partial class RemoteError
+internal sealed partial class RemoteError
 {
     /// <summary>Full name of the exception's type in the worker.</summary>
     public string TypeName { get; set; } = "";

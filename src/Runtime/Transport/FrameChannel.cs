@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using Offload.Dispatch;
+using Offload.Parent;
 using Offload.Protocol;
 
 namespace Offload.Transport;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Offload.Parent;
 using Offload.Protocol;
 
 namespace Offload.Transport;
@@ -13,5 +14,5 @@ internal interface IFrameHandler
     void OnFrame(in FrameHeader header, in ReadOnlySequence<byte> body);
 
     /// <summary>A call that was queued for writing had completed (was canceled) before it reached the wire.</summary>
-    void OnCallSkipped(Dispatch.PendingCall call);
+    void OnCallSkipped(PendingCall call);
 }

@@ -1,0 +1,156 @@
+using MemoryPack;
+using Offload.CompilerServices;
+using Offload.Protocol;
+
+namespace Offload.Parent;
+
+/// <summary>
+/// Where a call enters a <see cref="WorkerPool"/>: it takes a queue slot (when <see cref="WorkerPoolOptions.MaxQueuedCalls"/>
+/// bounds the queue), encodes the arguments once into the call's frame, and submits the call.
+/// </summary>
+internal static class CallIntake
+{
+    /// <summary>Runs a method that returns a value in a worker of <paramref name="pool"/>.</summary>
+    public static Task<TResult> InvokeAsync<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+        where TArguments : struct, IOffloadArguments
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<TResult>(cancellationToken);
+        }
+
+        if (pool.QueueSlots is { } slots && !slots.Wait(0))
+        {
+            return QueueIsFull(pool, method, out var refusal)
+                ? Task.FromException<TResult>(refusal)
+                : WaitForRoomAsync<TArguments, TResult>(pool, method, arguments, slots, cancellationToken);
+        }
+
+        return Submit<TArguments, TResult>(pool, method, arguments, cancellationToken);
+    }
+
+    /// <summary>Runs a method with no result in a worker of <paramref name="pool"/>.</summary>
+    public static Task InvokeAsync<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+        where TArguments : struct, IOffloadArguments
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        if (pool.QueueSlots is { } slots && !slots.Wait(0))
+        {
+            return QueueIsFull(pool, method, out var refusal)
+                ? Task.FromException(refusal)
+                : WaitForRoomAsync(pool, method, arguments, slots, cancellationToken);
+        }
+
+        return Submit(pool, method, arguments, cancellationToken);
+    }
+
+    private static Task<TResult> Submit<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+        where TArguments : struct, IOffloadArguments
+    {
+        if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var error))
+        {
+            pool.QueueSlots?.Release();
+            return Task.FromException<TResult>(error);
+        }
+
+        var call = new PendingCall<TResult>(method, frame, callId) { QueueSlot = pool.QueueSlots };
+        pool.Submit(call, cancellationToken);
+        return call.TypedTask;
+    }
+
+    private static Task Submit<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+        where TArguments : struct, IOffloadArguments
+    {
+        if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var error))
+        {
+            pool.QueueSlots?.Release();
+            return Task.FromException(error);
+        }
+
+        var call = new PendingVoidCall(method, frame, callId) { QueueSlot = pool.QueueSlots };
+        pool.Submit(call, cancellationToken);
+        return call.Task;
+    }
+
+    /// <summary>
+    /// The slow path of a bounded queue that is full (<see cref="QueueFullMode.Wait"/>): the caller waits for a slot
+    /// before its arguments are even encoded, so a full pool holds no more than its bound of encoded calls.
+    /// </summary>
+    private static async Task<TResult> WaitForRoomAsync<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, TArguments arguments, SemaphoreSlim slots, CancellationToken cancellationToken)
+        where TArguments : struct, IOffloadArguments
+    {
+        await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await Submit<TArguments, TResult>(pool, method, arguments, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task WaitForRoomAsync<TArguments>(WorkerPool pool, MethodDescriptor method, TArguments arguments, SemaphoreSlim slots, CancellationToken cancellationToken)
+        where TArguments : struct, IOffloadArguments
+    {
+        await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Submit(pool, method, arguments, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool QueueIsFull(WorkerPool pool, MethodDescriptor method, out Exception refusal)
+    {
+        if (pool.Options.QueueFullMode != QueueFullMode.Fail)
+        {
+            refusal = null!;
+            return false;
+        }
+
+        var max = pool.Options.MaxQueuedCalls ?? 0;
+        refusal = new PoolQueueFullException($"{method.DisplayName} was not run: the pool's queue already holds {max} calls (WorkerPoolOptions.MaxQueuedCalls).")
+        {
+            MethodName = method.DisplayName,
+            MaxQueuedCalls = max,
+        };
+        return true;
+    }
+
+    private static bool TryEncode<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, out FrameBuffer frame, out long callId, out Exception error)
+        where TArguments : struct, IOffloadArguments
+    {
+        callId = 0;
+        frame = FrameBuffer.CreateCall(method.Id);
+        try
+        {
+            using var state = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
+            var writer = new MemoryPackWriter<FrameBuffer>(ref frame, state);
+            arguments.Write(ref writer);
+            writer.Flush();
+        }
+        catch (Exception ex)
+        {
+            frame.Dispose();
+            error = new OffloadSerializationException($"The arguments of {method.DisplayName} could not be written: {ex.Message}", ex)
+            {
+                MethodName = method.DisplayName,
+            };
+            return false;
+        }
+
+        var maxFrameBytes = pool.Options.MaxFrameBytes;
+        if (frame.Length > maxFrameBytes)
+        {
+            error = new PayloadTooLargeException(
+                $"The arguments of {method.DisplayName} take {frame.Length} bytes, more than the maximum frame size of {maxFrameBytes} bytes; raise WorkerPoolOptions.MaxFrameBytes or pass less.")
+            {
+                MethodName = method.DisplayName,
+                PayloadBytes = frame.Length,
+                MaxFrameBytes = maxFrameBytes,
+            };
+            frame.Dispose();
+            return false;
+        }
+
+        // The id is taken only for a call that will be submitted: the pool counts submitted calls by their ids.
+        callId = pool.NextCallId();
+        frame.Seal(FrameKind.Call, callId);
+        error = null!;
+        return true;
+    }
+}
