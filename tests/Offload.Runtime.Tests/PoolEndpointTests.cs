@@ -52,7 +52,7 @@ public sealed class PoolEndpointTests
         switch (attack)
         {
             case "wrong secret":
-                await client.SendAsync(PoolEndpoint.EncodeHello(new HelloMessage { ProtocolVersion = ProtocolConstants.Version, WorkerId = 1, ProcessId = 1, Secret = new byte[ProtocolConstants.SecretSize] }));
+                await client.SendAsync(new HelloMessage { ProtocolVersion = ProtocolConstants.Version, WorkerId = 1, ProcessId = 1, Secret = new byte[ProtocolConstants.SecretSize] }.ToFrame());
                 break;
             case "not a hello":
                 var frame = new byte[FrameHeader.Size];
@@ -79,7 +79,7 @@ public sealed class PoolEndpointTests
 
         using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await client.ConnectAsync(new UnixDomainSocketEndPoint(endpoint.SocketPath));
-        await client.SendAsync(PoolEndpoint.EncodeHello(new HelloMessage { ProtocolVersion = ProtocolConstants.Version, WorkerId = 7, ProcessId = 99, Secret = endpoint.Secret }));
+        await client.SendAsync(new HelloMessage { ProtocolVersion = ProtocolConstants.Version, WorkerId = 7, ProcessId = 99, Secret = endpoint.Secret }.ToFrame());
 
         var received = await hello.Task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(7, received.WorkerId);

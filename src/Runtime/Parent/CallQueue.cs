@@ -19,15 +19,21 @@ internal sealed class CallQueue
         _count++;
     }
 
+    /// <summary>Puts one call back at the front.</summary>
+    public void EnqueueFront(PendingCall call)
+    {
+        Grow();
+        _head = (_head - 1 + _items.Length) % _items.Length;
+        _items[_head] = call;
+        _count++;
+    }
+
     /// <summary>Puts calls back at the front, keeping their order (<paramref name="calls"/>[0] comes out first).</summary>
     public void EnqueueFront(IReadOnlyList<PendingCall> calls)
     {
         for (var i = calls.Count - 1; i >= 0; i--)
         {
-            Grow();
-            _head = (_head - 1 + _items.Length) % _items.Length;
-            _items[_head] = calls[i];
-            _count++;
+            EnqueueFront(calls[i]);
         }
     }
 
@@ -42,8 +48,6 @@ internal sealed class CallQueue
             _count--;
             if (!next.IsCompleted)
             {
-                // Out of the pool's queue: a caller waiting for room (QueueFullMode.Wait) may come in.
-                next.ReleaseQueueSlot();
                 call = next;
                 return true;
             }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Offload.CompilerServices;
 using Offload.Protocol;
+using Offload.Transport;
 
 namespace Offload.Parent;
 
@@ -12,13 +13,15 @@ namespace Offload.Parent;
 /// The frame is guarded by locking the call itself (the type is internal, so no one else can): a lock object per call
 /// would be one more allocation on the hottest path.
 /// </remarks>
-internal abstract class PendingCall
+internal abstract class PendingCall : IOutgoingFrame
 {
     private int _completed;
     private long _canceledAt;
     private int _queueSlotReleased;
     private bool _written;
+    private int _unconfirmedDeaths;
     private FrameBuffer? _frame;
+    private WorkerHandle? _worker;
     private CancellationTokenRegistration _registration;
 
     protected PendingCall(MethodDescriptor method, FrameBuffer frame, long callId)
@@ -32,32 +35,19 @@ internal abstract class PendingCall
 
     public long CallId { get; }
 
-    /// <summary>The worker the call was last sent to; <see langword="null"/> while queued in the pool.</summary>
-    public WorkerHandle? Worker { get; set; }
+    /// <summary>The worker the call was last given to; <see langword="null"/> while queued in the pool.</summary>
+    public WorkerHandle? Worker => Volatile.Read(ref _worker);
 
     public bool IsCompleted => Volatile.Read(ref _completed) != 0;
 
-    /// <summary>
-    /// True once the call's frame was flushed to its current worker's socket. A call that was queued for a worker
-    /// that died but never reached the socket cannot have run there, so it goes to another worker instead of failing.
-    /// </summary>
-    public bool IsWritten
-    {
-        get => Volatile.Read(ref _written);
-        set => Volatile.Write(ref _written, value);
-    }
-
-    /// <summary>Times this call was at the head of a dying worker without its frame being known to have been sent.</summary>
-    public int UnconfirmedDeaths { get; set; }
-
     /// <summary>Times this call was sent again after a failure (<see cref="MethodDescriptor.MaxRetries"/>).</summary>
-    public int Retries { get; set; }
+    public int Retries { get; private set; }
 
     /// <summary>The pool's counters, set when the call is submitted; the call counts its own outcome there.</summary>
     public PoolCounters? Counters { get; set; }
 
     /// <summary>The pool's queue bound, when this call took one of its slots and has not given it back yet.</summary>
-    public SemaphoreSlim? QueueSlot { get; set; }
+    public SemaphoreSlim? QueueSlot { get; init; }
 
     /// <summary>
     /// When the caller canceled the call (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), for the grace
@@ -66,23 +56,76 @@ internal abstract class PendingCall
     public long CanceledAt => Volatile.Read(ref _canceledAt);
 
     /// <summary>
-    /// Copies the encoded call frame to <paramref name="destination"/>; false when the call already completed (it was
-    /// canceled), in which case nothing is written. The lock keeps completion from returning the frame's pooled array
-    /// while it is being copied.
+    /// A worker took the call (under its lock, as the call joins its in-flight calls and channel): the call's queue
+    /// slot is given back, and its frame is not known to have reached that worker yet.
     /// </summary>
-    internal bool TryCopyFrameTo(ref Transport.FrameChannel.SpanAppender destination)
+    public void AssignTo(WorkerHandle worker)
+    {
+        Volatile.Write(ref _written, false);
+        Volatile.Write(ref _worker, worker);
+        ReleaseQueueSlot();
+    }
+
+    /// <summary>The worker's channel refused the call: it goes back to the pool's queue.</summary>
+    public void Unassign() => Volatile.Write(ref _worker, null);
+
+    /// <summary>
+    /// Whether the call may have been running on a worker that just died with it at the head of its calls. A call
+    /// whose frame was never flushed to the socket cannot have run there, so it may go to another worker as if unsent;
+    /// but only once: the flag is set just after the flush returns, and a call that kills its worker within that
+    /// instant must not get to kill worker after worker.
+    /// </summary>
+    public bool MayHaveRunOnDeadWorker()
+    {
+        if (Volatile.Read(ref _written) || _unconfirmedDeaths > 0)
+        {
+            return true;
+        }
+
+        _unconfirmedDeaths++;
+        return false;
+    }
+
+    /// <summary>
+    /// Takes one of the method's retries, if any is left and the call is still open, and makes the call a queued one
+    /// again: no worker, not written, a fresh count of unconfirmed deaths. The pool then queues it at the front.
+    /// </summary>
+    public bool TryPrepareRetry()
+    {
+        if (IsCompleted || Retries >= Method.MaxRetries)
+        {
+            return false;
+        }
+
+        Retries++;
+        Volatile.Write(ref _worker, null);
+        Volatile.Write(ref _written, false);
+        _unconfirmedDeaths = 0;
+        return true;
+    }
+
+    /// <summary>
+    /// Copies the encoded call frame to the channel's write buffer; false when the call already completed (it was
+    /// canceled), in which case nothing is written and its worker stops counting it. The lock keeps completion from
+    /// returning the frame's pooled array while it is being copied.
+    /// </summary>
+    bool IOutgoingFrame.TryWriteTo(ref FrameWriter destination)
     {
         lock (this)
         {
-            if (_frame is not { } frame || IsCompleted)
+            if (_frame is { } frame && !IsCompleted)
             {
-                return false;
+                destination.Append(frame.WrittenSpan);
+                return true;
             }
-
-            destination.Append(frame.WrittenSpan);
-            return true;
         }
+
+        Worker?.OnCallSkipped(this);
+        return false;
     }
+
+    /// <summary>The frame reached the worker's socket: from now on, a dying worker may have run the call.</summary>
+    void IOutgoingFrame.OnWritten() => Volatile.Write(ref _written, true);
 
     public void RegisterCancellation(CancellationToken cancellationToken, Action<PendingCall> onCanceled)
     {
@@ -182,7 +225,7 @@ internal abstract class PendingCall
     }
 
     /// <summary>Gives the call's queue slot back, once: when a worker takes the call, or when it completes first.</summary>
-    public void ReleaseQueueSlot()
+    private void ReleaseQueueSlot()
     {
         if (QueueSlot is not null && Interlocked.Exchange(ref _queueSlotReleased, 1) == 0)
         {

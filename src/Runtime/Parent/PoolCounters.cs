@@ -14,4 +14,17 @@ internal sealed class PoolCounters
     public long WorkersStarted;
     public long WorkerCrashes;
     public long WorkersRecycled;
+
+    /// <summary>The counters as the public statistics, with the calls submitted so far and those queued now.</summary>
+    public WorkerPoolStatistics Snapshot(long submitted, int queued) => new(
+        submitted,
+        Interlocked.Read(ref Succeeded),
+        Interlocked.Read(ref Failed),
+        Interlocked.Read(ref Canceled),
+        Interlocked.Read(ref Retried),
+        Interlocked.Read(ref TimedOut),
+        Interlocked.Read(ref WorkersStarted),
+        Interlocked.Read(ref WorkerCrashes),
+        Interlocked.Read(ref WorkersRecycled),
+        queued);
 }

@@ -105,15 +105,6 @@ internal sealed class PoolEndpoint : IDisposable
         PrivateDirectory.TryDelete(DirectoryPath);
     }
 
-    /// <summary>Encodes the hello frame a worker sends first.</summary>
-    public static byte[] EncodeHello(HelloMessage hello)
-    {
-        using var frame = FrameBuffer.Create(64);
-        hello.Write(frame);
-        frame.Seal(FrameKind.Hello, 0);
-        return frame.WrittenSpan.ToArray();
-    }
-
     private async Task AuthenticateAsync(Socket socket, Func<HelloMessage, Socket, bool> onWorker, Action<string> onRefused, TimeSpan helloTimeout)
     {
         using var timeout = new CancellationTokenSource(helloTimeout);

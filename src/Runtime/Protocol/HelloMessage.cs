@@ -38,4 +38,13 @@ internal sealed class HelloMessage
                 ? new HelloMessage { ProtocolVersion = version, WorkerId = workerId, ProcessId = processId, Secret = secret }
                 : null;
     }
+
+    /// <summary>Encodes the hello frame a worker sends first.</summary>
+    public byte[] ToFrame()
+    {
+        using var frame = FrameBuffer.Create(64);
+        Write(frame);
+        frame.Seal(FrameKind.Hello, 0);
+        return frame.WrittenSpan.ToArray();
+    }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Offload.Parent;
 using Offload.Protocol;
 
 namespace Offload.Transport;
@@ -12,7 +11,4 @@ internal interface IFrameHandler
     /// Throwing ends the channel.
     /// </summary>
     void OnFrame(in FrameHeader header, in ReadOnlySequence<byte> body);
-
-    /// <summary>A call that was queued for writing had completed (was canceled) before it reached the wire.</summary>
-    void OnCallSkipped(PendingCall call);
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
-using Offload.Parent;
 using Offload.Protocol;
 
 namespace Offload.Worker;
@@ -54,13 +53,13 @@ internal static class WorkerHost
         try
         {
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(arguments.Endpoint)).ConfigureAwait(false);
-            var hello = PoolEndpoint.EncodeHello(new HelloMessage
+            var hello = new HelloMessage
             {
                 ProtocolVersion = ProtocolConstants.Version,
                 WorkerId = arguments.WorkerId,
                 ProcessId = Environment.ProcessId,
                 Secret = secret,
-            });
+            }.ToFrame();
             await socket.SendAsync(hello, SocketFlags.None).ConfigureAwait(false);
         }
         catch (SocketException ex)

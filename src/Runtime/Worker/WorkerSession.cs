@@ -5,7 +5,6 @@ using System.Globalization;
 using System.Net.Sockets;
 using MemoryPack;
 using Offload.CompilerServices;
-using Offload.Parent;
 using Offload.Protocol;
 using Offload.Transport;
 
@@ -161,11 +160,6 @@ internal sealed class WorkerSession : IFrameHandler
             default:
                 throw new OffloadProtocolException($"Unexpected frame kind {(byte)header.Kind} from the pool.");
         }
-    }
-
-    public void OnCallSkipped(PendingCall call)
-    {
-        // Workers never queue PendingCall objects.
     }
 
     /// <summary>Sends bytes as they are, unchecked: for tests that play a worker breaking the protocol.</summary>

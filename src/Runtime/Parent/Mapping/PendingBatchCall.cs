@@ -121,7 +121,7 @@ internal sealed class PendingBatchCall<TResult> : PendingCall
         }
 
         // Like a call that threw: run the whole chunk again when the method asks for retries on exceptions.
-        if (error is not null && Method.RetryOnException && _pool.TryRetry(this))
+        if (error is not null && CallOutcomes.RetriesOnException(this, _pool.Scheduler))
         {
             Return(results);
             return;
