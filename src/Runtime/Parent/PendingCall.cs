@@ -173,7 +173,7 @@ internal abstract class PendingCall : IOutgoingFrame
             return false;
         }
 
-        SetException(exception);
+        // Counted before the caller's task completes, so that statistics read right after an await include the call.
         if (Counters is { } counters)
         {
             Interlocked.Increment(ref counters.Failed);
@@ -183,6 +183,7 @@ internal abstract class PendingCall : IOutgoingFrame
             }
         }
 
+        SetException(exception);
         return true;
     }
 
@@ -195,12 +196,12 @@ internal abstract class PendingCall : IOutgoingFrame
             return false;
         }
 
-        SetCanceled(cancellationToken);
         if (Counters is { } counters)
         {
             Interlocked.Increment(ref counters.Canceled);
         }
 
+        SetCanceled(cancellationToken);
         return true;
     }
 
@@ -233,7 +234,7 @@ internal abstract class PendingCall : IOutgoingFrame
         }
     }
 
-    /// <summary>Counts a successful completion; called by the subclasses once they set the result.</summary>
+    /// <summary>Counts a successful completion; called by the subclasses just before they set the result, so that statistics read after an await include the call.</summary>
     protected void CountSuccess()
     {
         if (Counters is { } counters)
@@ -268,8 +269,8 @@ internal sealed class PendingCall<TResult> : PendingCall
         var result = FrameBody.Read<TResult>(body);
         if (TryMarkCompleted())
         {
-            _completion.SetResult(result!);
             CountSuccess();
+            _completion.SetResult(result!);
         }
     }
 
@@ -294,8 +295,8 @@ internal sealed class PendingVoidCall : PendingCall
     {
         if (TryMarkCompleted())
         {
-            _completion.SetResult();
             CountSuccess();
+            _completion.SetResult();
         }
     }
 
