@@ -55,8 +55,8 @@ public sealed class WorkerFaultTests
         }
         else
         {
-            await WorkerTests.WaitUntilAsync(() => pool.Workers.Count == 2 && pool.Workers.All(w => w.Id != workerId), 20_000);
-            Assert.False(WorkerPoolLifecycleTests.IsAlive(before[workerId]), $"worker {workerId} (pid {before[workerId]}) is still alive");
+            await TestHelpers.WaitUntilAsync(() => pool.Workers.Count == 2 && pool.Workers.All(w => w.Id != workerId), 20_000);
+            Assert.False(TestHelpers.IsAlive(before[workerId]), $"worker {workerId} (pid {before[workerId]}) is still alive");
         }
 
         Assert.Equal(7L * 7, await FaultWorkloads.SquareAsync(pool, 7, 0));
@@ -91,7 +91,7 @@ public sealed class WorkerFaultTests
         Assert.True(canceledAt.ElapsedMilliseconds < 200, $"cancellation took {canceledAt.ElapsedMilliseconds} ms");
         Assert.Equal(42L, await queued.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.NotEqual(pid, await Workloads.ProcessIdAsync(pool));
-        Assert.False(WorkerPoolLifecycleTests.IsAlive(pid));
+        Assert.False(TestHelpers.IsAlive(pid));
         Assert.Equal(1, pool.Statistics.WorkersRecycled);
         Assert.Equal(0, pool.Statistics.WorkerCrashes);
     }
@@ -142,10 +142,10 @@ public sealed class WorkerFaultTests
     private static async Task KillMidCallAsync(WorkerPool pool)
     {
         var running = FaultWorkloads.SleepThenPidAsync(pool, 30_000);
-        await WorkerTests.WaitUntilAsync(() => pool.Workers.Any(w => w.CallsInFlight > 0));
+        await TestHelpers.WaitUntilAsync(() => pool.Workers.Any(w => w.CallsInFlight > 0));
         await Task.Delay(100);
         var victim = pool.Workers.First(w => w.CallsInFlight > 0);
-        Process.GetProcessById(victim.ProcessId).Kill();
+        TestHelpers.Kill(victim.ProcessId);
         await running;
     }
 

@@ -173,11 +173,7 @@ public sealed class WorkerPoolTests(PoolFixture fixture)
         await Workloads.ChatterAsync(_pool, marker);
         Assert.Equal(2L, await Workloads.AddAsync(_pool, 1L, 1L));
 
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (DateTime.UtcNow < deadline && fixture.Output.Count(l => l.Line.Contains(marker, StringComparison.Ordinal)) < 2)
-        {
-            await Task.Delay(20);
-        }
+        await TestHelpers.TryWaitUntilAsync(() => fixture.Output.Count(l => l.Line.Contains(marker, StringComparison.Ordinal)) >= 2, timeoutMs: 5_000);
 
         var lines = fixture.Output.Where(l => l.Line.Contains(marker, StringComparison.Ordinal)).ToArray();
         Assert.Contains(lines, l => !l.IsError && l.Line == "out: " + marker);
