@@ -126,14 +126,34 @@ public sealed class WorkerPoolTests(PoolFixture fixture)
     [Fact]
     public async Task Canceling_a_running_call_reaches_its_cancellation_token_in_the_worker()
     {
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        // One worker, and a grace period far longer than the test: the pool does not kill the worker for a call it
+        // keeps running, so the follow-up calls can only be served by the same process, and only after the worker's
+        // method has seen its token and stopped.
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, CancellationGracePeriod = TimeSpan.FromMinutes(5) });
+        await pool.StartAsync();
+        var pid = pool.Workers.Single().ProcessId;
+        using var started = new StartedMarker();
+        using var cancellation = new CancellationTokenSource();
+        var running = Workloads.SignalThenSleepInWorkerAsync(pool, started.Path, 30_000, cancellation.Token);
+        await started.WaitAsync();
         var stopwatch = Stopwatch.StartNew();
+        cancellation.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Workloads.SleepInWorkerAsync(_pool, 30_000, cancellation.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
 
-        // The worker saw the token too: it is free again long before the 30 s sleep would end.
-        Assert.Equal(7L, await Workloads.AddAsync(_pool, 3L, 4L).WaitAsync(TimeSpan.FromSeconds(10)));
+        // The worker saw the token too: it is free again long before the 30 s sleep would end, and its method caught
+        // the cancellation.
+        Assert.Equal(7L, await Workloads.AddAsync(pool, 3L, 4L).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.Equal(1, await Workloads.CancellationsObservedAsync(pool));
+        Assert.Equal(pid, await Workloads.ProcessIdAsync(pool));
+
+        var statistics = pool.Statistics;
+        Assert.Equal(1, statistics.CallsCanceled);
+        Assert.Equal(0, statistics.CallsFailed);
+        Assert.Equal(0, statistics.WorkersRecycled);
+        Assert.Equal(0, statistics.WorkerCrashes);
+        Assert.Equal(1, statistics.WorkersStarted);
     }
 
     [Fact]
