@@ -111,16 +111,30 @@ public sealed class WorkerPoolTests(PoolFixture fixture)
     [Fact]
     public async Task Canceling_a_queued_call_means_it_never_runs_and_the_caller_stops_waiting()
     {
-        // Fill both workers (one running, one prefetched each), then queue a call and cancel it.
-        var blockers = Enumerable.Range(0, 4).Select(_ => Workloads.BlockAsync(_pool, 300)).ToArray();
+        // One worker and no prefetch: while the worker runs a call, the next call waits in the pool's own queue.
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, Prefetch = 0 });
+        await pool.StartAsync();
+        using var stopBlocker = new CancellationTokenSource();
+        var blocker = Workloads.SleepInWorkerAsync(pool, 30_000, stopBlocker.Token);
+        await TestHelpers.WaitUntilAsync(() => pool.Workers.Single().CallsInFlight == 1);
+
         using var cancellation = new CancellationTokenSource();
-        var queued = Workloads.IncrementAsync(_pool, cancellation.Token);
+        var queued = Workloads.IncrementAsync(pool, cancellation.Token);
+        Assert.Equal(1, pool.Statistics.QueueLength);
         var stopwatch = Stopwatch.StartNew();
         cancellation.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
         Assert.True(stopwatch.ElapsedMilliseconds < 200, $"cancellation took {stopwatch.ElapsedMilliseconds} ms");
-        await Task.WhenAll(blockers);
+
+        // Free the worker; had the canceled call been sent when its turn came, the worker would have counted it.
+        stopBlocker.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocker);
+        Assert.Equal(1, await Workloads.IncrementAsync(pool).WaitAsync(TimeSpan.FromSeconds(10)));
+        var statistics = pool.Statistics;
+        Assert.Equal(0, statistics.QueueLength);
+        Assert.Equal(2, statistics.CallsCanceled);
+        Assert.Equal(1, statistics.WorkersStarted);
     }
 
     [Fact]
