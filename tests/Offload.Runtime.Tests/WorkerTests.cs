@@ -49,8 +49,10 @@ public sealed class WorkerTests
         await pool.StartAsync();
         var pid = pool.Workers.Single().ProcessId;
 
-        var running = Workloads.BlockAsync(pool, 10_000);
-        await Task.Delay(200);
+        using var started = new StartedMarker();
+        var running = Workloads.SignalThenBlockAsync(pool, started.Path, 10_000);
+        await started.WaitAsync();
+        Assert.Equal(pid, started.ProcessId);
         TestHelpers.Kill(pid);
 
         var error = await Assert.ThrowsAsync<WorkerCrashedException>(() => running);

@@ -163,13 +163,13 @@ public static partial class Workloads
     }
 
     /// <summary>
-    /// Creates <paramref name="startedMarker"/> once it runs (see <see cref="StartedMarker"/>), then sleeps observing
+    /// Sets <paramref name="startedMarker"/> once it runs (see <see cref="StartedMarker"/>), then sleeps observing
     /// cancellation, and counts in this worker process each cancellation it sees.
     /// </summary>
     [RunInWorkerProcess]
     public static async Task<int> SignalThenSleepAsync(string startedMarker, int milliseconds, CancellationToken cancellationToken)
     {
-        await File.WriteAllTextAsync(startedMarker, $"{Environment.ProcessId}", CancellationToken.None);
+        StartedMarker.Set(startedMarker);
         try
         {
             await Task.Delay(milliseconds, cancellationToken);
@@ -186,6 +186,18 @@ public static partial class Workloads
     /// <summary>How many cancellations <see cref="SignalThenSleepAsync"/> saw in this worker process.</summary>
     [RunInWorkerProcess]
     public static int CancellationsObserved() => Volatile.Read(ref cancellationsObserved);
+
+    /// <summary>
+    /// Sets <paramref name="startedMarker"/> once it runs (see <see cref="StartedMarker"/>), then blocks the worker
+    /// without observing cancellation.
+    /// </summary>
+    [RunInWorkerProcess]
+    public static int SignalThenBlock(string startedMarker, int milliseconds)
+    {
+        StartedMarker.Set(startedMarker);
+        Thread.Sleep(milliseconds);
+        return milliseconds;
+    }
 
     /// <summary>Writes to standard output and error.</summary>
     [RunInWorkerProcess]
