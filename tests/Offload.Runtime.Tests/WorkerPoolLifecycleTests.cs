@@ -78,10 +78,25 @@ public sealed class WorkerPoolLifecycleTests
     [Fact]
     public async Task A_throwing_output_callback_does_not_take_the_parent_down()
     {
-        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, WorkerOutput = _ => throw new InvalidOperationException("sink broke") });
+        var linesSeen = 0;
+        await using var pool = new WorkerPool(new WorkerPoolOptions
+        {
+            WorkerCount = 1,
+            WorkerOutput = line =>
+            {
+                if (line.Line.EndsWith(": hello", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref linesSeen);
+                }
+
+                throw new InvalidOperationException("sink broke");
+            },
+        });
 
         await Workloads.ChatterAsync(pool, "hello");
-        await Task.Delay(200);
+
+        // Both lines (stdout and stderr) have gone through the throwing callback.
+        await TestHelpers.WaitUntilAsync(() => Volatile.Read(ref linesSeen) == 2);
 
         Assert.Equal(2L, await Workloads.AddAsync(pool, 1L, 1L));
     }

@@ -49,7 +49,7 @@ public sealed class WorkerPoolLimitsTests
         await pool.StartAsync();
 
         var calls = Enumerable.Range(0, 8).Select(i => FaultWorkloads.SquareAsync(pool, i, 50)).ToArray();
-        await Task.Delay(30);
+        await TestHelpers.WaitUntilAsync(() => pool.Workers.Single().CallsInFlight == 1);
 
         // One call runs and two wait in the queue; the other five callers wait for room, outside the pool.
         Assert.True(pool.Statistics.QueueLength <= 2, $"queue length {pool.Statistics.QueueLength}");
@@ -84,7 +84,7 @@ public sealed class WorkerPoolLimitsTests
         var running = FaultWorkloads.SquareAsync(pool, 1, 300);
         var queued = FaultWorkloads.SquareAsync(pool, 2, 0);
         await TestHelpers.WaitUntilAsync(() => pool.Statistics.CallsSubmitted == 2);
-        await Task.Delay(50);
+        await TestHelpers.WaitUntilAsync(() => pool.Workers.Single().CallsInFlight == 1 && pool.Statistics.QueueLength == 1);
 
         var error = await Assert.ThrowsAsync<PoolQueueFullException>(() => FaultWorkloads.SquareAsync(pool, 3, 0));
         Assert.Equal("FaultWorkloads.Square(long, int)", error.MethodName);
@@ -148,6 +148,9 @@ public sealed class WorkerPoolLimitsTests
         await TestHelpers.WaitUntilAsync(() => pool.Workers.Single().CallsInFlight == 1);
 
         var drain = pool.DisposeAsync().AsTask();
+
+        // A fixed wait on purpose: this checks that the drain does NOT finish while the call hangs, which no condition
+        // can signal.
         await Task.Delay(200);
         Assert.False(drain.IsCompleted);
 
