@@ -52,10 +52,14 @@ public static partial class FaultWorkloads
         return 0;
     }
 
-    /// <summary>Sleeps, then says which process ran it: for calls that must be running when a worker is killed.</summary>
+    /// <summary>
+    /// Sets <paramref name="startedMarker"/> (see <see cref="StartedMarker"/>), sleeps, then says which process ran it:
+    /// for calls that must be running when a worker is killed.
+    /// </summary>
     [RunInWorkerProcess]
-    public static int SleepThenPid(int milliseconds)
+    public static int SleepThenPid(string startedMarker, int milliseconds)
     {
+        StartedMarker.Set(startedMarker);
         Thread.Sleep(milliseconds);
         return Environment.ProcessId;
     }

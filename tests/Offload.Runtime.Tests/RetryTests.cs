@@ -107,7 +107,7 @@ public sealed class RetryTests
         await pool.StartAsync();
 
         var calls = Enumerable.Range(0, 1_000).Select(i => RetryWorkloads.RetriedSquareAsync(pool, i, 3)).ToArray();
-        var killed = await WorkerPoolChaosTests.KillRandomWorkersUntilAsync(pool, Task.WhenAll(calls));
+        var killed = await TestHelpers.KillRandomWorkersUntilAsync(pool, Task.WhenAll(calls));
 
         Assert.NotEmpty(killed);
         for (var i = 0; i < calls.Length; i++)

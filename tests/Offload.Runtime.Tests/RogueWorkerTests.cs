@@ -255,14 +255,14 @@ public sealed class RogueWorkerTests(RoguePoolFixture fixture, ITestOutputHelper
 
     private async Task<HashSet<int>> FullStrengthAsync()
     {
-        await WorkerTests.WaitUntilAsync(() => Pool.Workers.Count == Pool.WorkerCount);
+        await TestHelpers.WaitUntilAsync(() => Pool.Workers.Count == Pool.WorkerCount);
         return Pool.Workers.Select(w => w.Id).ToHashSet();
     }
 
     /// <summary>The lost worker is gone, the pool is back to full strength, and it serves calls.</summary>
     private async Task AssertHealedAsync(HashSet<int> before, int? lost)
     {
-        await WorkerTests.WaitUntilAsync(() => Pool.Workers.Count == Pool.WorkerCount && Pool.Workers.All(w => w.Id != lost));
+        await TestHelpers.WaitUntilAsync(() => Pool.Workers.Count == Pool.WorkerCount && Pool.Workers.All(w => w.Id != lost));
         if (lost is not null)
         {
             Assert.Single(Pool.Workers, w => !before.Contains(w.Id));

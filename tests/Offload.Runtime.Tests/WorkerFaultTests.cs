@@ -55,8 +55,8 @@ public sealed class WorkerFaultTests
         }
         else
         {
-            await WorkerTests.WaitUntilAsync(() => pool.Workers.Count == 2 && pool.Workers.All(w => w.Id != workerId), 20_000);
-            Assert.False(WorkerPoolLifecycleTests.IsAlive(before[workerId]), $"worker {workerId} (pid {before[workerId]}) is still alive");
+            await TestHelpers.WaitUntilAsync(() => pool.Workers.Count == 2 && pool.Workers.All(w => w.Id != workerId), 20_000);
+            Assert.False(TestHelpers.IsAlive(before[workerId]), $"worker {workerId} (pid {before[workerId]}) is still alive");
         }
 
         Assert.Equal(7L * 7, await FaultWorkloads.SquareAsync(pool, 7, 0));
@@ -80,9 +80,10 @@ public sealed class WorkerFaultTests
         var pid = pool.Workers.Single().ProcessId;
 
         using var cancel = new CancellationTokenSource();
-        var running = Workloads.BlockAsync(pool, 60_000, cancel.Token);
+        using var started = new StartedMarker();
+        var running = Workloads.SignalThenBlockAsync(pool, started.Path, 60_000, cancel.Token);
         var queued = Workloads.AddAsync(pool, 20L, 22L);
-        await Task.Delay(200);
+        await started.WaitAsync();
         var canceledAt = Stopwatch.StartNew();
         cancel.Cancel();
 
@@ -91,7 +92,7 @@ public sealed class WorkerFaultTests
         Assert.True(canceledAt.ElapsedMilliseconds < 200, $"cancellation took {canceledAt.ElapsedMilliseconds} ms");
         Assert.Equal(42L, await queued.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.NotEqual(pid, await Workloads.ProcessIdAsync(pool));
-        Assert.False(WorkerPoolLifecycleTests.IsAlive(pid));
+        Assert.False(TestHelpers.IsAlive(pid));
         Assert.Equal(1, pool.Statistics.WorkersRecycled);
         Assert.Equal(0, pool.Statistics.WorkerCrashes);
     }
@@ -104,11 +105,14 @@ public sealed class WorkerFaultTests
         var pid = pool.Workers.Single().ProcessId;
 
         using var cancel = new CancellationTokenSource();
-        var running = Workloads.SleepInWorkerAsync(pool, 60_000, cancel.Token);
-        await Task.Delay(200);
+        using var started = new StartedMarker();
+        var running = Workloads.SignalThenSleepInWorkerAsync(pool, started.Path, 60_000, cancel.Token);
+        await started.WaitAsync();
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
 
+        // A fixed wait on purpose: this checks that something does NOT happen (the pool killing the worker once the
+        // 300 ms grace period is over), which no condition can signal. Twice the grace period.
         await Task.Delay(600);
         Assert.Equal(pid, await Workloads.ProcessIdAsync(pool));
         Assert.Equal(0, pool.Statistics.WorkersRecycled);
@@ -141,11 +145,10 @@ public sealed class WorkerFaultTests
 
     private static async Task KillMidCallAsync(WorkerPool pool)
     {
-        var running = FaultWorkloads.SleepThenPidAsync(pool, 30_000);
-        await WorkerTests.WaitUntilAsync(() => pool.Workers.Any(w => w.CallsInFlight > 0));
-        await Task.Delay(100);
-        var victim = pool.Workers.First(w => w.CallsInFlight > 0);
-        Process.GetProcessById(victim.ProcessId).Kill();
+        using var started = new StartedMarker();
+        var running = FaultWorkloads.SleepThenPidAsync(pool, started.Path, 30_000);
+        await started.WaitAsync();
+        TestHelpers.Kill(started.ProcessId);
         await running;
     }
 
@@ -206,7 +209,7 @@ public sealed class WorkerFaultTests
                 Assert.Contains("about to read address 1 in native code", crash.StandardErrorTail);
                 break;
             case "SIGKILL from outside":
-                Assert.Equal("FaultWorkloads.SleepThenPid(int)", crash.MethodName);
+                Assert.Equal("FaultWorkloads.SleepThenPid(string, int)", crash.MethodName);
                 Assert.Equal(9, crash.Signal);
                 Assert.Contains("SIGKILL", crash.Message);
                 break;

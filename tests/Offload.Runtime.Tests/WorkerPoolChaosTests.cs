@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-
 namespace Offload.Runtime.Tests;
 
 /// <summary>Calls under load while workers are killed at random.</summary>
@@ -13,7 +10,7 @@ public sealed class WorkerPoolChaosTests
         await pool.StartAsync();
 
         var calls = Enumerable.Range(0, 1_000).Select(i => FaultWorkloads.SquareAsync(pool, i, 3)).ToArray();
-        var killed = await KillRandomWorkersUntilAsync(pool, Task.WhenAll(calls));
+        var killed = await TestHelpers.KillRandomWorkersUntilAsync(pool, Task.WhenAll(calls));
 
         var failures = new List<WorkerCrashedException>();
         for (var i = 0; i < calls.Length; i++)
@@ -37,48 +34,5 @@ public sealed class WorkerPoolChaosTests
         Assert.Equal(failures.Count, failures.Select(f => f.WorkerId).Distinct().Count());
         Assert.All(failures, f => Assert.Equal(9, f.Signal));
         Assert.Equal(1_000 - failures.Count, pool.Statistics.CallsSucceeded);
-    }
-
-    /// <summary>Kills a random busy worker every 100 ms until <paramref name="done"/> completes; returns the killed ids.</summary>
-    internal static async Task<HashSet<int>> KillRandomWorkersUntilAsync(WorkerPool pool, Task done)
-    {
-        var killed = new HashSet<int>();
-        var random = new Random(1234);
-        var deadline = Stopwatch.StartNew();
-        while (!done.IsCompleted)
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(90), "the calls did not finish in 90 s");
-            await Task.WhenAny(done, Task.Delay(100));
-            // Only a pool at full strength loses a worker: on a loaded machine a replacement can take longer than the
-            // interval, and killing the lone survivor again and again would test the machine, not the pool.
-            var workers = pool.Workers;
-            var busy = workers.Where(w => w.CallsInFlight > 0).ToArray();
-            if (done.IsCompleted || busy.Length == 0 || workers.Count < pool.WorkerCount)
-            {
-                continue;
-            }
-
-            var victim = busy[random.Next(busy.Length)];
-            try
-            {
-                Process.GetProcessById(victim.ProcessId).Kill();
-                killed.Add(victim.Id);
-            }
-            catch (ArgumentException)
-            {
-                // It exited on its own in the meantime.
-            }
-        }
-
-        try
-        {
-            await done;
-        }
-        catch
-        {
-            // The caller inspects each call.
-        }
-
-        return killed;
     }
 }

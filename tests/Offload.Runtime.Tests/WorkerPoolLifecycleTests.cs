@@ -31,7 +31,7 @@ public sealed class WorkerPoolLifecycleTests
         await pool.DisposeAsync();
 
         Assert.All(calls, c => Assert.True(c.IsCompletedSuccessfully));
-        Assert.All(pids, pid => Assert.False(IsAlive(pid), $"worker {pid} still alive after dispose"));
+        Assert.All(pids, pid => Assert.False(TestHelpers.IsAlive(pid), $"worker {pid} still alive after dispose"));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => Workloads.AddAsync(pool, 1L, 1L));
     }
 
@@ -78,10 +78,25 @@ public sealed class WorkerPoolLifecycleTests
     [Fact]
     public async Task A_throwing_output_callback_does_not_take_the_parent_down()
     {
-        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, WorkerOutput = _ => throw new InvalidOperationException("sink broke") });
+        var linesSeen = 0;
+        await using var pool = new WorkerPool(new WorkerPoolOptions
+        {
+            WorkerCount = 1,
+            WorkerOutput = line =>
+            {
+                if (line.Line.EndsWith(": hello", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref linesSeen);
+                }
+
+                throw new InvalidOperationException("sink broke");
+            },
+        });
 
         await Workloads.ChatterAsync(pool, "hello");
-        await Task.Delay(200);
+
+        // Both lines (stdout and stderr) have gone through the throwing callback.
+        await TestHelpers.WaitUntilAsync(() => Volatile.Read(ref linesSeen) == 2);
 
         Assert.Equal(2L, await Workloads.AddAsync(pool, 1L, 1L));
     }
@@ -103,22 +118,18 @@ public sealed class WorkerPoolLifecycleTests
         using var host = StartWithDefaultInterruptHandling(info);
         var pids = await ReadWorkerPidsAsync(host);
         Assert.Equal(4, pids.Length);
-        Assert.All(pids, pid => Assert.True(IsAlive(pid)));
+        Assert.All(pids, pid => Assert.True(TestHelpers.IsAlive(pid)));
 
         // SIGINT is what Ctrl-C sends, SIGTERM what a service manager sends, SIGKILL leaves the parent no say at all.
         Assert.Equal(0, kill(host.Id, signal switch { "SIGKILL" => 9, "SIGTERM" => 15, _ => 2 }));
         Assert.True(await Task.Run(() => host.WaitForExit(10_000)), $"the parent did not exit on {signal}");
 
-        var deadline = Environment.TickCount64 + 1_000;
-        while (pids.Any(IsAlive) && Environment.TickCount64 < deadline)
-        {
-            await Task.Delay(10);
-        }
+        await TestHelpers.TryWaitUntilAsync(() => !pids.Any(TestHelpers.IsAlive), timeoutMs: 1_000, pollMs: 10);
 
-        var survivors = pids.Where(IsAlive).ToArray();
+        var survivors = pids.Where(TestHelpers.IsAlive).ToArray();
         foreach (var pid in survivors)
         {
-            Process.GetProcessById(pid).Kill();
+            TestHelpers.Kill(pid);
         }
 
         Assert.Empty(survivors);
@@ -173,11 +184,7 @@ public sealed class WorkerPoolLifecycleTests
             Assert.NotNull(directory);
 
             // The endpoint closes off the pool's lock, on the thread pool: give it a moment.
-            var deadline = Environment.TickCount64 + 5_000;
-            while (Directory.Exists(directory) && Environment.TickCount64 < deadline)
-            {
-                await Task.Delay(10);
-            }
+            await TestHelpers.TryWaitUntilAsync(() => !Directory.Exists(directory), timeoutMs: 5_000, pollMs: 10);
 
             Assert.False(Directory.Exists(directory), "the faulted pool's directory is still there");
             Assert.Same(directory, pool.DirectoryPath);
@@ -261,24 +268,6 @@ public sealed class WorkerPoolLifecycleTests
         finally
         {
             System.Runtime.InteropServices.Marshal.FreeHGlobal(old);
-        }
-    }
-
-    /// <summary>
-    /// True while the process runs. A dead process whose parent died stays a zombie until init reaps it (here that takes
-    /// up to two seconds); it holds no memory and runs no code, so it counts as dead.
-    /// </summary>
-    internal static bool IsAlive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var state = stat[(stat.LastIndexOf(')') + 2)..][0];
-            return state is not ('Z' or 'X');
-        }
-        catch (IOException)
-        {
-            return false;
         }
     }
 

@@ -37,7 +37,7 @@ public sealed class WorkerPoolLimitsTests
         Assert.Equal(small, await FaultWorkloads.LeakAsync(pool, 300));
         var next = await FaultWorkloads.LeakAsync(pool, 1);
         Assert.NotEqual(small, next);
-        await WorkerTests.WaitUntilAsync(() => !WorkerPoolLifecycleTests.IsAlive(small));
+        await TestHelpers.WaitUntilAsync(() => !TestHelpers.IsAlive(small));
         Assert.Equal(1, pool.Statistics.WorkersRecycled);
         Assert.Equal(0, pool.Statistics.CallsFailed);
     }
@@ -49,7 +49,7 @@ public sealed class WorkerPoolLimitsTests
         await pool.StartAsync();
 
         var calls = Enumerable.Range(0, 8).Select(i => FaultWorkloads.SquareAsync(pool, i, 50)).ToArray();
-        await Task.Delay(30);
+        await TestHelpers.WaitUntilAsync(() => pool.Workers.Single().CallsInFlight == 1);
 
         // One call runs and two wait in the queue; the other five callers wait for room, outside the pool.
         Assert.True(pool.Statistics.QueueLength <= 2, $"queue length {pool.Statistics.QueueLength}");
@@ -65,7 +65,7 @@ public sealed class WorkerPoolLimitsTests
         await pool.StartAsync();
         var running = FaultWorkloads.SquareAsync(pool, 1, 300);
         var queued = FaultWorkloads.SquareAsync(pool, 2, 0);
-        await WorkerTests.WaitUntilAsync(() => pool.Statistics.CallsSubmitted == 2);
+        await TestHelpers.WaitUntilAsync(() => pool.Statistics.CallsSubmitted == 2);
 
         using var cancel = new CancellationTokenSource();
         var waiting = FaultWorkloads.SquareAsync(pool, 3, 0, cancel.Token);
@@ -83,8 +83,8 @@ public sealed class WorkerPoolLimitsTests
         await pool.StartAsync();
         var running = FaultWorkloads.SquareAsync(pool, 1, 300);
         var queued = FaultWorkloads.SquareAsync(pool, 2, 0);
-        await WorkerTests.WaitUntilAsync(() => pool.Statistics.CallsSubmitted == 2);
-        await Task.Delay(50);
+        await TestHelpers.WaitUntilAsync(() => pool.Statistics.CallsSubmitted == 2);
+        await TestHelpers.WaitUntilAsync(() => pool.Workers.Single().CallsInFlight == 1 && pool.Statistics.QueueLength == 1);
 
         var error = await Assert.ThrowsAsync<PoolQueueFullException>(() => FaultWorkloads.SquareAsync(pool, 3, 0));
         Assert.Equal("FaultWorkloads.Square(long, int)", error.MethodName);
@@ -103,7 +103,7 @@ public sealed class WorkerPoolLimitsTests
         await pool.StartAsync();
         var running = FaultWorkloads.SquareAsync(pool, 5, 300);
         var queued = Enumerable.Range(0, 5).Select(i => FaultWorkloads.SquareAsync(pool, i, 0)).ToArray();
-        await WorkerTests.WaitUntilAsync(() => pool.Workers.Single().CallsInFlight == 1);
+        await TestHelpers.WaitUntilAsync(() => pool.Workers.Single().CallsInFlight == 1);
 
         await pool.ShutdownAsync(ShutdownMode.CancelQueued).WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -124,7 +124,7 @@ public sealed class WorkerPoolLimitsTests
         var pids = pool.Workers.Select(w => w.ProcessId).ToArray();
         var running = Enumerable.Range(0, 2).Select(_ => FaultWorkloads.HangAsync(pool)).ToArray();
         var queued = FaultWorkloads.SquareAsync(pool, 3, 0);
-        await WorkerTests.WaitUntilAsync(() => pool.Workers.All(w => w.CallsInFlight == 1));
+        await TestHelpers.WaitUntilAsync(() => pool.Workers.All(w => w.CallsInFlight == 1));
 
         var stopwatch = Stopwatch.StartNew();
         await pool.ShutdownAsync(ShutdownMode.Kill).WaitAsync(TimeSpan.FromSeconds(10));
@@ -136,7 +136,7 @@ public sealed class WorkerPoolLimitsTests
         }
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
-        Assert.All(pids, pid => Assert.False(WorkerPoolLifecycleTests.IsAlive(pid)));
+        Assert.All(pids, pid => Assert.False(TestHelpers.IsAlive(pid)));
     }
 
     [Fact]
@@ -145,9 +145,12 @@ public sealed class WorkerPoolLimitsTests
         var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1 });
         await pool.StartAsync();
         var running = FaultWorkloads.HangAsync(pool);
-        await WorkerTests.WaitUntilAsync(() => pool.Workers.Single().CallsInFlight == 1);
+        await TestHelpers.WaitUntilAsync(() => pool.Workers.Single().CallsInFlight == 1);
 
         var drain = pool.DisposeAsync().AsTask();
+
+        // A fixed wait on purpose: this checks that the drain does NOT finish while the call hangs, which no condition
+        // can signal.
         await Task.Delay(200);
         Assert.False(drain.IsCompleted);
 

@@ -111,29 +111,63 @@ public sealed class WorkerPoolTests(PoolFixture fixture)
     [Fact]
     public async Task Canceling_a_queued_call_means_it_never_runs_and_the_caller_stops_waiting()
     {
-        // Fill both workers (one running, one prefetched each), then queue a call and cancel it.
-        var blockers = Enumerable.Range(0, 4).Select(_ => Workloads.BlockAsync(_pool, 300)).ToArray();
+        // One worker and no prefetch: while the worker runs a call, the next call waits in the pool's own queue.
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, Prefetch = 0 });
+        await pool.StartAsync();
+        using var stopBlocker = new CancellationTokenSource();
+        var blocker = Workloads.SleepInWorkerAsync(pool, 30_000, stopBlocker.Token);
+        await TestHelpers.WaitUntilAsync(() => pool.Workers.Single().CallsInFlight == 1);
+
         using var cancellation = new CancellationTokenSource();
-        var queued = Workloads.IncrementAsync(_pool, cancellation.Token);
+        var queued = Workloads.IncrementAsync(pool, cancellation.Token);
+        Assert.Equal(1, pool.Statistics.QueueLength);
         var stopwatch = Stopwatch.StartNew();
         cancellation.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
         Assert.True(stopwatch.ElapsedMilliseconds < 200, $"cancellation took {stopwatch.ElapsedMilliseconds} ms");
-        await Task.WhenAll(blockers);
+
+        // Free the worker; had the canceled call been sent when its turn came, the worker would have counted it.
+        stopBlocker.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocker);
+        Assert.Equal(1, await Workloads.IncrementAsync(pool).WaitAsync(TimeSpan.FromSeconds(10)));
+        var statistics = pool.Statistics;
+        Assert.Equal(0, statistics.QueueLength);
+        Assert.Equal(2, statistics.CallsCanceled);
+        Assert.Equal(1, statistics.WorkersStarted);
     }
 
     [Fact]
     public async Task Canceling_a_running_call_reaches_its_cancellation_token_in_the_worker()
     {
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        // One worker, and a grace period far longer than the test: the pool does not kill the worker for a call it
+        // keeps running, so the follow-up calls can only be served by the same process, and only after the worker's
+        // method has seen its token and stopped.
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, CancellationGracePeriod = TimeSpan.FromMinutes(5) });
+        await pool.StartAsync();
+        var pid = pool.Workers.Single().ProcessId;
+        using var started = new StartedMarker();
+        using var cancellation = new CancellationTokenSource();
+        var running = Workloads.SignalThenSleepInWorkerAsync(pool, started.Path, 30_000, cancellation.Token);
+        await started.WaitAsync();
         var stopwatch = Stopwatch.StartNew();
+        cancellation.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Workloads.SleepInWorkerAsync(_pool, 30_000, cancellation.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
 
-        // The worker saw the token too: it is free again long before the 30 s sleep would end.
-        Assert.Equal(7L, await Workloads.AddAsync(_pool, 3L, 4L).WaitAsync(TimeSpan.FromSeconds(10)));
+        // The worker saw the token too: it is free again long before the 30 s sleep would end, and its method caught
+        // the cancellation.
+        Assert.Equal(7L, await Workloads.AddAsync(pool, 3L, 4L).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.Equal(1, await Workloads.CancellationsObservedAsync(pool));
+        Assert.Equal(pid, await Workloads.ProcessIdAsync(pool));
+
+        var statistics = pool.Statistics;
+        Assert.Equal(1, statistics.CallsCanceled);
+        Assert.Equal(0, statistics.CallsFailed);
+        Assert.Equal(0, statistics.WorkersRecycled);
+        Assert.Equal(0, statistics.WorkerCrashes);
+        Assert.Equal(1, statistics.WorkersStarted);
     }
 
     [Fact]
@@ -173,11 +207,7 @@ public sealed class WorkerPoolTests(PoolFixture fixture)
         await Workloads.ChatterAsync(_pool, marker);
         Assert.Equal(2L, await Workloads.AddAsync(_pool, 1L, 1L));
 
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (DateTime.UtcNow < deadline && fixture.Output.Count(l => l.Line.Contains(marker, StringComparison.Ordinal)) < 2)
-        {
-            await Task.Delay(20);
-        }
+        await TestHelpers.TryWaitUntilAsync(() => fixture.Output.Count(l => l.Line.Contains(marker, StringComparison.Ordinal)) >= 2, timeoutMs: 5_000);
 
         var lines = fixture.Output.Where(l => l.Line.Contains(marker, StringComparison.Ordinal)).ToArray();
         Assert.Contains(lines, l => !l.IsError && l.Line == "out: " + marker);

@@ -22,7 +22,7 @@ public sealed class WorkerTests
 
         // The next call succeeds, and the pool is back to full strength with a new worker.
         Assert.Equal(3L, await Workloads.AddAsync(pool, 1L, 2L));
-        await WaitUntilAsync(() => pool.Workers.Count == 2 && !pool.Workers.Any(w => w.Id == error.WorkerId));
+        await TestHelpers.WaitUntilAsync(() => pool.Workers.Count == 2 && !pool.Workers.Any(w => w.Id == error.WorkerId));
     }
 
     [Fact]
@@ -49,24 +49,16 @@ public sealed class WorkerTests
         await pool.StartAsync();
         var pid = pool.Workers.Single().ProcessId;
 
-        var running = Workloads.BlockAsync(pool, 10_000);
-        await Task.Delay(200);
-        System.Diagnostics.Process.GetProcessById(pid).Kill();
+        using var started = new StartedMarker();
+        var running = Workloads.SignalThenBlockAsync(pool, started.Path, 10_000);
+        await started.WaitAsync();
+        Assert.Equal(pid, started.ProcessId);
+        TestHelpers.Kill(pid);
 
         var error = await Assert.ThrowsAsync<WorkerCrashedException>(() => running);
         Assert.Equal(9, error.Signal);
         Assert.Contains("SIGKILL", error.Message);
 
         Assert.NotEqual(pid, await Workloads.ProcessIdAsync(pool));
-    }
-
-    internal static async Task WaitUntilAsync(Func<bool> condition, int timeoutMs = 10_000)
-    {
-        var deadline = Environment.TickCount64 + timeoutMs;
-        while (!condition())
-        {
-            Assert.True(Environment.TickCount64 < deadline, "condition not met in time");
-            await Task.Delay(20);
-        }
     }
 }

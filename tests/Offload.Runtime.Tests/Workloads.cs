@@ -33,6 +33,7 @@ public enum Color
 public static partial class Workloads
 {
     private static int counter;
+    private static int cancellationsObserved;
 
     /// <summary>An environment variable as worker code sees it, and as a process it starts sees it (via env).</summary>
     [RunInWorkerProcess]
@@ -157,6 +158,43 @@ public static partial class Workloads
     [RunInWorkerProcess]
     public static int Block(int milliseconds)
     {
+        Thread.Sleep(milliseconds);
+        return milliseconds;
+    }
+
+    /// <summary>
+    /// Sets <paramref name="startedMarker"/> once it runs (see <see cref="StartedMarker"/>), then sleeps observing
+    /// cancellation, and counts in this worker process each cancellation it sees.
+    /// </summary>
+    [RunInWorkerProcess]
+    public static async Task<int> SignalThenSleepAsync(string startedMarker, int milliseconds, CancellationToken cancellationToken)
+    {
+        StartedMarker.Set(startedMarker);
+        try
+        {
+            await Task.Delay(milliseconds, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref cancellationsObserved);
+            throw;
+        }
+
+        return milliseconds;
+    }
+
+    /// <summary>How many cancellations <see cref="SignalThenSleepAsync"/> saw in this worker process.</summary>
+    [RunInWorkerProcess]
+    public static int CancellationsObserved() => Volatile.Read(ref cancellationsObserved);
+
+    /// <summary>
+    /// Sets <paramref name="startedMarker"/> once it runs (see <see cref="StartedMarker"/>), then blocks the worker
+    /// without observing cancellation.
+    /// </summary>
+    [RunInWorkerProcess]
+    public static int SignalThenBlock(string startedMarker, int milliseconds)
+    {
+        StartedMarker.Set(startedMarker);
         Thread.Sleep(milliseconds);
         return milliseconds;
     }
