@@ -209,7 +209,7 @@ public sealed partial class OffloadGenerator
             {
                 map.Write(
                     writer,
-                    model.MapBaseName + "MapAsync",
+                    CompanionNames.MapAsync(model.MapBaseName),
                     "MapAsync",
                     $"global::System.Collections.Generic.IAsyncEnumerable<{model.ResultType}>",
                     $"{itemType}, {model.ArgumentsTypeName}, {model.ResultType}",
@@ -218,7 +218,7 @@ public sealed partial class OffloadGenerator
                 writer.Line();
                 map.Write(
                     writer,
-                    model.MapBaseName + "MapUnorderedAsync",
+                    CompanionNames.MapUnorderedAsync(model.MapBaseName),
                     "MapUnorderedAsync",
                     $"global::System.Collections.Generic.IAsyncEnumerable<global::Offload.MapResult<{model.ResultType}>>",
                     $"{itemType}, {model.ArgumentsTypeName}, {model.ResultType}",
@@ -229,7 +229,7 @@ public sealed partial class OffloadGenerator
             {
                 map.Write(
                     writer,
-                    model.MapBaseName + "ForEachAsync",
+                    CompanionNames.ForEachAsync(model.MapBaseName),
                     "ForEachAsync",
                     Task,
                     $"{itemType}, {model.ArgumentsTypeName}",

@@ -93,7 +93,7 @@ public sealed partial class OffloadGenerator
                 ContainingTypes: new EquatableArray<ContainingTypeModel>(containingTypes),
                 ContainingTypeFullName: containingFullName,
                 MethodName: method.Name,
-                CompanionName: TypeShapes.GetCompanionName(method.Name),
+                CompanionName: CompanionNames.Call(method.Name),
                 Accessibility: AccessibilityText(method.DeclaredAccessibility),
                 Parameters: new EquatableArray<ParameterModel>(parameters),
                 ReturnKind: kind,
@@ -107,7 +107,7 @@ public sealed partial class OffloadGenerator
                 RetryOnException: TypeShapes.GetNamedArgument(attribute, TypeShapes.RetryOnExceptionName, false),
                 TimeoutMilliseconds: TypeShapes.GetNamedArgument(attribute, TypeShapes.TimeoutMillisecondsName, 0),
                 BatchMethodId: Fnv1a64(signature + "|batch"),
-                MapBaseName: TypeShapes.GetMapBaseName(method.Name),
+                MapBaseName: CompanionNames.MapBase(method.Name),
                 FormatterRegistrations: new EquatableArray<string>(registrations));
         }
 

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Offload.Generator.Diagnostics;
+using Offload.Generator.Model;
 
 namespace Offload.Generator.Validation;
 
@@ -17,7 +18,7 @@ internal static class CompanionNameValidator
     /// <summary>OFFLOAD0008: a member the user declared already has the name of the companion or of a map companion.</summary>
     public static void Validate(IMethodSymbol method, Location methodLocation, Action<Diagnostic> report)
     {
-        var companionName = TypeShapes.GetCompanionName(method.Name);
+        var companionName = CompanionNames.Call(method.Name);
         ReportConflictingOverloads(method, companionName, methodLocation, report);
         ReportNameTaken(method, companionName, methodLocation, report);
         foreach (var mapName in TypeShapes.GetMapCompanionNames(method))
