@@ -86,6 +86,10 @@ public sealed partial class OffloadGenerator
                 FormatterRegistrations.Collect(resultType, registrations, FullyQualified);
             }
 
+            // The arguments struct holds one field per sent argument: a type only its containing type may name (a private
+            // nested class, say) keeps the struct there, private, rather than in the internal hidden class (see MethodModel).
+            var argumentsInContainingType = method.Parameters.Any(p => !TypeShapes.IsCancellationToken(p.Type) && !TypeShapes.IsVisibleThroughoutAssembly(p.Type));
+
             // The attribute allows one use per method, and the validator has already checked its settings.
             var attribute = context.Attributes[0];
             return new MethodModel(
@@ -108,7 +112,8 @@ public sealed partial class OffloadGenerator
                 TimeoutMilliseconds: TypeShapes.GetNamedArgument(attribute, TypeShapes.TimeoutMillisecondsName, 0),
                 BatchMethodId: Fnv1a64(signature + "|batch"),
                 MapBaseName: CompanionNames.MapBase(method.Name),
-                FormatterRegistrations: new EquatableArray<string>(registrations));
+                FormatterRegistrations: new EquatableArray<string>(registrations),
+                ArgumentsInContainingType: argumentsInContainingType);
         }
 
         public static InitializerModel? ParseInitializer(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)

@@ -15,7 +15,10 @@ internal static class CompanionNameValidator
     /// <summary>Generated members carry <c>[GeneratedCode("Offload.Generator", version)]</c>; such a member is the companion itself.</summary>
     private const string GeneratorName = "Offload.Generator";
 
-    /// <summary>OFFLOAD0008: a member the user declared already has the name of the companion or of a map companion.</summary>
+    /// <summary>
+    /// OFFLOAD0008: a member the user declared already has the name of the companion, of a map companion, or of the
+    /// hidden plumbing class every type with Offload methods gets (see <see cref="CompanionNames"/>).
+    /// </summary>
     public static void Validate(IMethodSymbol method, Location methodLocation, Action<Diagnostic> report)
     {
         var companionName = CompanionNames.Call(method.Name);
@@ -25,11 +28,19 @@ internal static class CompanionNameValidator
         {
             ReportNameTaken(method, mapName, methodLocation, report);
         }
+
+        ReportNameTaken(method, CompanionNames.PlumbingClass, methodLocation, report);
     }
 
+    /// <summary>
+    /// OFFLOAD0008 for one generated name: a member of the containing type that Offload did not generate has it, or the
+    /// containing type itself does (a member may not be named after its type, CS0542).
+    /// </summary>
     private static void ReportNameTaken(IMethodSymbol method, string companionName, Location methodLocation, Action<Diagnostic> report)
     {
-        var conflict = method.ContainingType.GetMembers(companionName).FirstOrDefault(member => !IsGeneratedByOffload(member));
+        var conflict = method.ContainingType.Name == companionName
+            ? method.ContainingType
+            : method.ContainingType.GetMembers(companionName).FirstOrDefault(member => !IsGeneratedByOffload(member));
         if (conflict is null)
         {
             return;

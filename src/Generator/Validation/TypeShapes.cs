@@ -88,6 +88,34 @@ internal static class TypeShapes
             hasArguments: method.Parameters.Any(parameter => !IsCancellationToken(parameter.Type)),
             hasResult: HasResult(ClassifyReturn(method, out _)));
 
+    /// <summary>
+    /// True when every type <paramref name="type"/> is built from (itself, its containing types, its type arguments,
+    /// its element type) can be named anywhere in the assembly; false when one is a <c>private</c>, <c>protected</c>,
+    /// <c>private protected</c> or <c>file</c> type, which only code inside some type (or file) may name.
+    /// </summary>
+    public static bool IsVisibleThroughoutAssembly(ITypeSymbol type)
+    {
+        switch (type)
+        {
+            case IArrayTypeSymbol array:
+                return IsVisibleThroughoutAssembly(array.ElementType);
+            case IPointerTypeSymbol pointer:
+                return IsVisibleThroughoutAssembly(pointer.PointedAtType);
+            case INamedTypeSymbol named:
+                for (var current = named; current is not null; current = current.ContainingType)
+                {
+                    if (current.IsFileLocal || current.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+                    {
+                        return false;
+                    }
+                }
+
+                return named.TypeArguments.All(IsVisibleThroughoutAssembly);
+            default:
+                return true;
+        }
+    }
+
     /// <summary>True when the method carries a value back (a plain value, <c>Task&lt;T&gt;</c> or <c>ValueTask&lt;T&gt;</c>).</summary>
     public static bool HasResult(ReturnKind kind) => kind is ReturnKind.Value or ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT;
 
