@@ -36,9 +36,10 @@ public sealed partial class OffloadGenerator
 
         /// <summary>
         /// Opens a partial declaration of the hidden class. Static, which any kind of containing type the analyzer
-        /// accepts (class, static class, struct, record, record struct) may nest. A base type with Offload methods has
-        /// a hidden class of the same name, which this one hides (CS0108): harmless, since generated code names each
-        /// through its own type, and no <c>new</c> can be written, as the generator does not see the base's.
+        /// accepts (class, static class, struct, ref struct, record, record struct) may nest. A base type with Offload
+        /// methods has a hidden class of the same name, which this one hides (CS0108): harmless, since generated code
+        /// names each through its own type; and no <c>new</c> can be written, as the generator does not see the base's
+        /// (it may be in another assembly, or invalid and so without one), and <c>new</c> hiding nothing warns too.
         /// </summary>
         private static void OpenPlumbingClass(SourceWriter writer)
         {

@@ -206,10 +206,11 @@ public sealed partial class CompanionSurfaceTests
     [InlineData("public partial record struct")]
     [InlineData("public readonly partial record struct")]
     [InlineData("internal partial class")]
+    [InlineData("public ref partial struct")]
     public void EveryKindOfContainingTypeTheAnalyzerAccepts_TakesTheHiddenClass(string declaration)
     {
-        // The analyzer accepts classes and structs, records included (interfaces are OFFLOAD0010); the hidden class is
-        // static, which any of them may nest. Nested in another type too, both with methods.
+        // The analyzer accepts classes and structs, records and ref structs included (interfaces are OFFLOAD0010); the
+        // hidden class is static, which any of them may nest. Nested in another type too, both with methods.
         var output = GeneratorRunner.Run($$"""
             using Offload;
 
