@@ -4,7 +4,7 @@ namespace Offload.Benchmarks;
 
 /// <summary>
 /// Goal 3: N trivial items through the generated map companion of <see cref="Workloads.Echo"/>,
-/// <c>Workloads.EchoMapAsync(pool, source, options, ct)</c> (results in input order), against Python's
+/// <c>Workloads.EchoMapAsync(source, options, pool, ct)</c> (results in input order), against Python's
 /// <c>starmap(chunksize=1000)</c>. Chunk sizes are left to the map (default <see cref="MapOptions"/>).
 /// </summary>
 internal static class BulkMap
@@ -14,7 +14,7 @@ internal static class BulkMap
         var items = settings.MapItems;
         await using var pool = track(new WorkerPool(new WorkerPoolOptions { WorkerCount = Environment.ProcessorCount }));
         await pool.StartAsync();
-        await foreach (var _ in Workloads.EchoMapAsync(pool, Enumerable.Range(0, Math.Min(items, 10_000))))
+        await foreach (var _ in Workloads.EchoMapAsync(Enumerable.Range(0, Math.Min(items, 10_000)), pool: pool))
         {
             // Warm-up.
         }
@@ -24,7 +24,7 @@ internal static class BulkMap
         cpu.Start();
         var clock = Stopwatch.StartNew();
         var expected = 0;
-        await foreach (var result in Workloads.EchoMapAsync(pool, Enumerable.Range(0, items)))
+        await foreach (var result in Workloads.EchoMapAsync(Enumerable.Range(0, items), pool: pool))
         {
             if (result != expected++)
             {

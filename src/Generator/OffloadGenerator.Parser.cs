@@ -86,6 +86,10 @@ public sealed partial class OffloadGenerator
                 FormatterRegistrations.Collect(resultType, registrations, FullyQualified);
             }
 
+            // The arguments struct holds one field per sent argument: a type only its containing type may name (a private
+            // nested class, say) keeps the struct there, private, rather than in the internal hidden class (see MethodModel).
+            var argumentsInContainingType = method.Parameters.Any(p => !TypeShapes.IsCancellationToken(p.Type) && !TypeShapes.IsVisibleThroughoutAssembly(p.Type));
+
             // The attribute allows one use per method, and the validator has already checked its settings.
             var attribute = context.Attributes[0];
             return new MethodModel(
@@ -93,7 +97,7 @@ public sealed partial class OffloadGenerator
                 ContainingTypes: new EquatableArray<ContainingTypeModel>(containingTypes),
                 ContainingTypeFullName: containingFullName,
                 MethodName: method.Name,
-                CompanionName: TypeShapes.GetCompanionName(method.Name),
+                CompanionName: CompanionNames.Call(method.Name),
                 Accessibility: AccessibilityText(method.DeclaredAccessibility),
                 Parameters: new EquatableArray<ParameterModel>(parameters),
                 ReturnKind: kind,
@@ -107,8 +111,9 @@ public sealed partial class OffloadGenerator
                 RetryOnException: TypeShapes.GetNamedArgument(attribute, TypeShapes.RetryOnExceptionName, false),
                 TimeoutMilliseconds: TypeShapes.GetNamedArgument(attribute, TypeShapes.TimeoutMillisecondsName, 0),
                 BatchMethodId: Fnv1a64(signature + "|batch"),
-                MapBaseName: TypeShapes.GetMapBaseName(method.Name),
-                FormatterRegistrations: new EquatableArray<string>(registrations));
+                MapBaseName: CompanionNames.MapBase(method.Name),
+                FormatterRegistrations: new EquatableArray<string>(registrations),
+                ArgumentsInContainingType: argumentsInContainingType);
         }
 
         public static InitializerModel? ParseInitializer(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)

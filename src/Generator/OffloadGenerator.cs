@@ -30,8 +30,19 @@ public sealed partial class OffloadGenerator : IIncrementalGenerator
             .Select(static (model, _) => model!)
             .WithTrackingName(TrackingNames.Methods);
 
-        // 2. One file per method: the async companions (and map companions), the arguments struct and the worker-side invokers.
+        // 2. One file per method: the async companions (and map companions), and its members of the hidden plumbing class
+        //    (descriptors, the arguments struct, the worker-side invokers).
         context.RegisterSourceOutput(methods, static (output, model) => output.AddSource(model.HintName, Emitter.EmitMethod(model)));
+
+        // 2b. One file per containing type: the declaration of its hidden plumbing class with the class's attributes,
+        //     which only one of its partial declarations may carry. Collected, so that a type with several methods gets
+        //     one; the models hold only the type's name and shape, so method edits leave these files cached.
+        var plumbingClasses = methods
+            .Select(static (model, _) => new PlumbingClassModel(model.Namespace, model.ContainingTypes, model.PlumbingHintName))
+            .Collect()
+            .SelectMany(static (all, _) => all.Distinct().OrderBy(static model => model.HintName, StringComparer.Ordinal))
+            .WithTrackingName(TrackingNames.PlumbingClasses);
+        context.RegisterSourceOutput(plumbingClasses, static (output, model) => output.AddSource(model.HintName, Emitter.EmitPlumbingClass(model)));
 
         // 3. Reduce each method to its dispatch entries (its invoker, and its batch invoker when it has map companions),
         //    so that edits inside a method body do not rebuild the dispatcher.
@@ -39,17 +50,17 @@ public sealed partial class OffloadGenerator : IIncrementalGenerator
             .SelectMany(static (model, _) => model.HasMap
                 ? new[]
                 {
-                    new DispatchEntry(model.MethodIdLiteral, model.ContainingTypeFullName + "." + model.InvokerName),
-                    new DispatchEntry(model.BatchMethodIdLiteral, model.ContainingTypeFullName + "." + model.BatchInvokerName),
+                    new DispatchEntry(model.MethodIdLiteral, model.PlumbingPath(model.InvokerName)),
+                    new DispatchEntry(model.BatchMethodIdLiteral, model.PlumbingPath(model.BatchInvokerName)),
                 }
-                : new[] { new DispatchEntry(model.MethodIdLiteral, model.ContainingTypeFullName + "." + model.InvokerName) })
+                : new[] { new DispatchEntry(model.MethodIdLiteral, model.PlumbingPath(model.InvokerName)) })
             .WithTrackingName(TrackingNames.DispatchEntries);
 
         // 3b. Reduce each method whose signature needs formatters registered to the generated method that does it, for
         //     the dispatcher to call; a method that needs none adds nothing.
         var registrations = methods
             .Where(static model => model.FormatterRegistrations.Count > 0)
-            .Select(static (model, _) => model.ContainingTypeFullName + "." + model.RegisterFormattersName)
+            .Select(static (model, _) => model.PlumbingPath(model.RegisterFormattersName))
             .WithTrackingName(TrackingNames.FormatterRegistrations);
 
         // 4. Find the [WorkerInitializer] methods the same way; invalid ones are dropped here and reported by the analyzer.

@@ -10,4 +10,5 @@ internal static class TrackingNames
     public const string ParseInitializer = nameof(ParseInitializer);
     public const string Initializers = nameof(Initializers);
     public const string FormatterRegistrations = nameof(FormatterRegistrations);
+    public const string PlumbingClasses = nameof(PlumbingClasses);
 }

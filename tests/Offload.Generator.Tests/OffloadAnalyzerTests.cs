@@ -542,6 +542,8 @@ public sealed class OffloadAnalyzerTests
     [InlineData("Square", "SquareAsync", "public sealed class SquareAsync { }")]
     [InlineData("Square", "SquareAsync", "[System.CodeDom.Compiler.GeneratedCode(\"Other.Tool\", \"1.0\")] public static int SquareAsync() => 0;")]
     [InlineData("SquareAsync", "SquareInWorkerAsync", "public static int SquareInWorkerAsync() => 0;")]
+    [InlineData("Square", "__Offload", "internal static class __Offload { }")]
+    [InlineData("Square", "__Offload", "public static int __Offload() => 0;")]
     public async Task MemberWithCompanionName_ReportsOffload0008AtTheMethod(string methodName, string companionName, string member)
     {
         var source = Usings + $$"""
@@ -567,6 +569,29 @@ public sealed class OffloadAnalyzerTests
         // The user's member is attached, so an IDE can jump to it.
         var additional = Assert.Single(diagnostic.AdditionalLocations);
         Assert.Equal(companionName, AnalyzerRunner.GetSpanText(additional));
+    }
+
+    [Theory]
+    [InlineData("__Offload")]
+    [InlineData("SquareAsync")]
+    [InlineData("SquareMapAsync")]
+    public async Task TypeNamedLikeAGeneratedMember_ReportsOffload0008AtTheMethod(string typeName)
+    {
+        // A member may not be named after its type (CS0542): not the companions, nor the hidden plumbing class.
+        var source = Usings + $$"""
+            public static partial class {{typeName}}
+            {
+                [RunInWorkerProcess]
+                public static int Square(int x) => x * x;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0008", diagnostic.Id);
+        AssertAt(diagnostic, source, "Square", after: "static int ");
+        Assert.Contains($"'{typeName}'", diagnostic.GetMessage());
+        Assert.Equal(typeName, AnalyzerRunner.GetSpanText(Assert.Single(diagnostic.AdditionalLocations)));
     }
 
     [Fact]

@@ -312,7 +312,10 @@ public sealed class OffloadGeneratorTests
             }
             """);
 
-        Assert.Equal(["OffloadDispatcher.g.cs", "Samples.Maths.Cube.g.cs", "Samples.Maths.Square.g.cs"], output.Sources.Select(source => source.HintName));
+        // One file per method, and one that declares the type's hidden plumbing class for both.
+        Assert.Equal(
+            ["OffloadDispatcher.g.cs", "Samples.Maths.Cube.g.cs", "Samples.Maths.Square.g.cs", "Samples.Maths.__Offload.g.cs"],
+            output.Sources.Select(source => source.HintName));
         Snapshot.Match(output.Text);
     }
 
@@ -326,9 +329,11 @@ public sealed class OffloadGeneratorTests
         Assert.NotEqual(models[0].MethodId, models[1].MethodId);
         Assert.NotEqual(models[0].HintName, models[1].HintName);
 
-        // Overloads' files carry the id, so they cannot collide; the dispatcher is one file with one case each.
+        // Overloads' files carry the id, so they cannot collide; the dispatcher is one file with one case each, and the
+        // type's hidden plumbing class is declared once.
         var hintNames = output.Sources.Select(source => source.HintName).ToArray();
-        Assert.Equal(3, hintNames.Length);
+        Assert.Equal(4, hintNames.Length);
+        Assert.Contains("Samples.Maths.__Offload.g.cs", hintNames);
         Assert.Equal(hintNames.Length, hintNames.Distinct(StringComparer.Ordinal).Count());
         foreach (var model in models)
         {
@@ -460,8 +465,8 @@ public sealed class OffloadGeneratorTests
 
         Assert.DoesNotContain("MapAsync", output.Text);
         Assert.DoesNotContain("ForEachAsync", output.Text);
-        Assert.DoesNotContain("__OffloadBatch_", output.Text);
-        Assert.DoesNotContain("__OffloadInvokeBatch_", output.Text);
+        Assert.DoesNotContain("Batch_", output.Text);
+        Assert.DoesNotContain("InvokeBatch_", output.Text);
         var dispatcher = Assert.Single(output.Sources, source => source.HintName == "OffloadDispatcher.g.cs");
         Assert.Equal(2, CountOccurrences(dispatcher.Text, "case 0x"));
     }
@@ -489,9 +494,9 @@ public sealed class OffloadGeneratorTests
 
         // The name's Async is dropped; the one argument is the item; the token is the chunk's.
         Assert.Contains("IAsyncEnumerable<int> MeasureMapAsync(global::System.Collections.Generic.IEnumerable<string> source,", output.Text);
-        Assert.Contains("IAsyncEnumerable<global::Offload.MapResult<int>> MeasureMapUnorderedAsync(global::Offload.WorkerPool pool, global::System.Collections.Generic.IAsyncEnumerable<string> source,", output.Text);
+        Assert.Contains("IAsyncEnumerable<global::Offload.MapResult<int>> MeasureMapUnorderedAsync(global::System.Collections.Generic.IAsyncEnumerable<string> source, global::Offload.MapOptions? options = null, global::Offload.IWorkerPool? pool = null,", output.Text);
         Assert.Contains("new global::System.Threading.Tasks.ValueTask<int>(MeasureAsync(arguments.Arg0, cancellationToken))", output.Text);
-        Assert.Equal(8, CountOccurrences(output.Text, "static global::System.Collections.Generic.IAsyncEnumerable<"));
+        Assert.Equal(4, CountOccurrences(output.Text, "static global::System.Collections.Generic.IAsyncEnumerable<"));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ public sealed class MapFaultTests
         var results = new List<int>();
         var error = await Assert.ThrowsAsync<WorkerCrashedException>(async () =>
         {
-            await foreach (var x in MapWorkloads.DieAtMapAsync(pool, Enumerable.Range(0, 50_000).Select(i => (i, 20_000))))
+            await foreach (var x in MapWorkloads.DieAtMapAsync(Enumerable.Range(0, 50_000).Select(i => (i, 20_000)), pool: pool))
             {
                 results.Add(x);
             }
@@ -22,7 +22,7 @@ public sealed class MapFaultTests
         Assert.Equal(Enumerable.Range(0, results.Count), results);
 
         // The pool replaced the worker and maps on.
-        Assert.Equal(Enumerable.Range(0, 1_000), await ToListAsync(MapWorkloads.DieAtMapAsync(pool, Enumerable.Range(0, 1_000).Select(i => (i, -1)))));
+        Assert.Equal(Enumerable.Range(0, 1_000), await ToListAsync(MapWorkloads.DieAtMapAsync(Enumerable.Range(0, 1_000).Select(i => (i, -1)), pool: pool)));
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public sealed class MapFaultTests
         var marker = Path.Combine(Path.GetTempPath(), "offload-map-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var results = await ToListAsync(MapWorkloads.DieOnceAtMapAsync(pool, Enumerable.Range(0, 50_000).Select(i => (i, 30_000, marker))));
+            var results = await ToListAsync(MapWorkloads.DieOnceAtMapAsync(Enumerable.Range(0, 50_000).Select(i => (i, 30_000, marker)), pool: pool));
 
             Assert.Equal(Enumerable.Range(0, 50_000), results);
             Assert.True(File.Exists(marker));

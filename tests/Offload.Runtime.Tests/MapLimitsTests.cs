@@ -10,13 +10,13 @@ public sealed class MapLimitsTests
         var texts = Enumerable.Range(0, 400).Select(i => new string((char)('a' + (i % 26)), 1_000 + i)).ToArray();
 
         // A fixed size of 100 items of about 2 KB (UTF-16) each cannot fit in 64 KiB: every chunk is cut short.
-        var fixedSize = await ToListAsync(MapWorkloads.LengthMapAsync(pool, texts, new MapOptions { ChunkSize = 100 }));
+        var fixedSize = await ToListAsync(MapWorkloads.LengthMapAsync(texts, new MapOptions { ChunkSize = 100 }, pool));
         Assert.Equal(texts.Select(t => t.Length), fixedSize);
 
         // The same over an asynchronous input, and with automatic sizing.
-        var fromAsync = await ToListAsync(MapWorkloads.LengthMapAsync(pool, ToAsync(texts), new MapOptions { ChunkSize = 100 }));
+        var fromAsync = await ToListAsync(MapWorkloads.LengthMapAsync(ToAsync(texts), new MapOptions { ChunkSize = 100 }, pool));
         Assert.Equal(texts.Select(t => t.Length), fromAsync);
-        var automatic = await ToListAsync(MapWorkloads.LengthMapAsync(pool, texts));
+        var automatic = await ToListAsync(MapWorkloads.LengthMapAsync(texts, pool: pool));
         Assert.Equal(texts.Select(t => t.Length), automatic);
     }
 
@@ -29,7 +29,7 @@ public sealed class MapLimitsTests
 
         var error = await Assert.ThrowsAsync<PayloadTooLargeException>(async () =>
         {
-            await foreach (var length in MapWorkloads.LengthMapAsync(pool, texts, new MapOptions { ChunkSize = 10 }))
+            await foreach (var length in MapWorkloads.LengthMapAsync(texts, new MapOptions { ChunkSize = 10 }, pool))
             {
                 results.Add(length);
             }

@@ -13,7 +13,7 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
     public async Task An_ordered_map_of_100k_items_yields_every_result_in_input_order()
     {
         var expected = 0;
-        await foreach (var square in MapWorkloads.SquareMapAsync(_pool, Enumerable.Range(0, 100_000)))
+        await foreach (var square in MapWorkloads.SquareMapAsync(Enumerable.Range(0, 100_000), pool: _pool))
         {
             Assert.Equal(expected * expected, square);
             expected++;
@@ -26,7 +26,7 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
     public async Task An_unordered_map_yields_every_index_exactly_once()
     {
         var seen = new bool[100_000];
-        await foreach (var result in MapWorkloads.SquareMapUnorderedAsync(_pool, Enumerable.Range(0, seen.Length)))
+        await foreach (var result in MapWorkloads.SquareMapUnorderedAsync(Enumerable.Range(0, seen.Length), pool: _pool))
         {
             Assert.False(seen[result.Index], $"index {result.Index} came twice");
             seen[result.Index] = true;
@@ -41,7 +41,7 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
     {
         var items = Enumerable.Range(0, 20_000).Select(i => ((long)i, i % 7, new string('x', i % 5)));
 
-        var results = await ToListAsync(MapWorkloads.MultiplyMapAsync(_pool, items));
+        var results = await ToListAsync(MapWorkloads.MultiplyMapAsync(items, pool: _pool));
 
         Assert.Equal(Enumerable.Range(0, 20_000).Select(i => ((long)i * (i % 7)) + (i % 5)), results);
     }
@@ -67,7 +67,7 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
         }
 
         // Several items per chunk, each written by its own writer over the chunk's one serializer state.
-        var results = await ToListAsync(MapWorkloads.RingLengthMapAsync(_pool, Rings(), new MapOptions { ChunkSize = 4 }));
+        var results = await ToListAsync(MapWorkloads.RingLengthMapAsync(Rings(), new MapOptions { ChunkSize = 4 }, _pool));
 
         Assert.Equal(Enumerable.Range(1, 20), results);
     }
@@ -89,7 +89,7 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
             }
         }
 
-        var results = await ToListAsync(MapWorkloads.DescribeMapAsync(_pool, Trickle()));
+        var results = await ToListAsync(MapWorkloads.DescribeMapAsync(Trickle(), pool: _pool));
 
         Assert.Equal(Enumerable.Range(0, 3_000).Select(i => "#" + i), results);
     }
@@ -100,7 +100,7 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
         var options = new MapOptions { ChunkSize = 10, MaxChunksInFlight = 2 };
         var source = new CountingSource();
         var taken = 0;
-        await foreach (var square in MapWorkloads.SquareMapAsync(_pool, source, options))
+        await foreach (var square in MapWorkloads.SquareMapAsync(source, options, _pool))
         {
             Assert.Equal(taken * taken, square);
             if (++taken == 25)
@@ -118,7 +118,7 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
 
         // Automatic sizing is bounded too (by its largest chunk), and the pool serves on.
         var automatic = new CountingSource();
-        await foreach (var square in MapWorkloads.SquareMapUnorderedAsync(_pool, automatic))
+        await foreach (var square in MapWorkloads.SquareMapUnorderedAsync(automatic, pool: _pool))
         {
             if (++taken == 100_000)
             {
@@ -139,7 +139,7 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var x in MapWorkloads.SlowMapAsync(_pool, Enumerable.Range(0, 100_000).Select(i => (i, 2)), cancellationToken: cancellation.Token))
+            await foreach (var x in MapWorkloads.SlowMapAsync(Enumerable.Range(0, 100_000).Select(i => (i, 2)), pool: _pool, cancellationToken: cancellation.Token))
             {
                 Assert.Equal(received, x);
                 if (++received == 50)
@@ -165,7 +165,7 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
         var results = new List<int>();
         var error = await Assert.ThrowsAsync<MapItemException>(async () =>
         {
-            await foreach (var x in MapWorkloads.FailAtMapAsync(_pool, Enumerable.Range(0, 20_000).Select(i => (i, 12_345))))
+            await foreach (var x in MapWorkloads.FailAtMapAsync(Enumerable.Range(0, 20_000).Select(i => (i, 12_345)), pool: _pool))
             {
                 results.Add(x);
             }
@@ -182,7 +182,7 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
         // Unordered: the same item is named.
         var unordered = await Assert.ThrowsAsync<MapItemException>(async () =>
         {
-            await foreach (var _ in MapWorkloads.FailAtMapUnorderedAsync(_pool, Enumerable.Range(0, 20_000).Select(i => (i, 777))))
+            await foreach (var _ in MapWorkloads.FailAtMapUnorderedAsync(Enumerable.Range(0, 20_000).Select(i => (i, 777)), pool: _pool))
             {
             }
         });
@@ -205,7 +205,7 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
         var results = new List<int>();
         var error = await Assert.ThrowsAsync<FormatException>(async () =>
         {
-            await foreach (var x in MapWorkloads.SquareMapAsync(_pool, Broken()))
+            await foreach (var x in MapWorkloads.SquareMapAsync(Broken(), pool: _pool))
             {
                 results.Add(x);
             }
@@ -221,7 +221,7 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
         var directory = Directory.CreateTempSubdirectory("offload-map-").FullName;
         try
         {
-            await MapWorkloads.TouchForEachAsync(_pool, Enumerable.Range(0, 2_000).Select(i => (directory, i)));
+            await MapWorkloads.TouchForEachAsync(Enumerable.Range(0, 2_000).Select(i => (directory, i)), pool: _pool);
             Assert.Equal(2_000, Directory.GetFiles(directory).Length);
         }
         finally
@@ -229,8 +229,8 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
             Directory.Delete(directory, recursive: true);
         }
 
-        await MapWorkloads.CheckForEachAsync(_pool, Enumerable.Range(0, 500).Select(i => (i, -1)));
-        var error = await Assert.ThrowsAsync<MapItemException>(() => MapWorkloads.CheckForEachAsync(_pool, Enumerable.Range(0, 500).Select(i => (i, 321))));
+        await MapWorkloads.CheckForEachAsync(Enumerable.Range(0, 500).Select(i => (i, -1)), pool: _pool);
+        var error = await Assert.ThrowsAsync<MapItemException>(() => MapWorkloads.CheckForEachAsync(Enumerable.Range(0, 500).Select(i => (i, 321)), pool: _pool));
         Assert.Equal(321, error.Index);
         Assert.Equal(typeof(ArgumentException).FullName, Assert.IsType<RemoteInvocationException>(error.InnerException).RemoteTypeName);
     }
@@ -238,24 +238,24 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
     [Fact]
     public async Task One_chunk_in_flight_still_maps_everything_in_order()
     {
-        var results = await ToListAsync(MapWorkloads.SquareMapAsync(_pool, Enumerable.Range(0, 10_000), new MapOptions { MaxChunksInFlight = 1 }));
+        var results = await ToListAsync(MapWorkloads.SquareMapAsync(Enumerable.Range(0, 10_000), new MapOptions { MaxChunksInFlight = 1 }, _pool));
         Assert.Equal(Enumerable.Range(0, 10_000).Select(i => i * i), results);
 
-        var fixedSize = await ToListAsync(MapWorkloads.SquareMapAsync(_pool, Enumerable.Range(0, 1_001), new MapOptions { ChunkSize = 100, MaxChunksInFlight = 1 }));
+        var fixedSize = await ToListAsync(MapWorkloads.SquareMapAsync(Enumerable.Range(0, 1_001), new MapOptions { ChunkSize = 100, MaxChunksInFlight = 1 }, _pool));
         Assert.Equal(Enumerable.Range(0, 1_001).Select(i => i * i), fixedSize);
     }
 
     [Fact]
     public async Task Wrong_arguments_fail_at_the_call()
     {
-        Assert.Throws<ArgumentNullException>("source", () => MapWorkloads.SquareMapAsync(_pool, (IEnumerable<int>)null!));
-        Assert.Throws<ArgumentOutOfRangeException>("ChunkSize", () => MapWorkloads.SquareMapAsync(_pool, [1], new MapOptions { ChunkSize = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>("MaxChunksInFlight", () => MapWorkloads.SquareMapAsync(_pool, [1], new MapOptions { MaxChunksInFlight = 0 }));
+        Assert.Throws<ArgumentNullException>("source", () => MapWorkloads.SquareMapAsync((IEnumerable<int>)null!, pool: _pool));
+        Assert.Throws<ArgumentOutOfRangeException>("ChunkSize", () => MapWorkloads.SquareMapAsync([1], new MapOptions { ChunkSize = 0 }, _pool));
+        Assert.Throws<ArgumentOutOfRangeException>("MaxChunksInFlight", () => MapWorkloads.SquareMapAsync([1], new MapOptions { MaxChunksInFlight = 0 }, _pool));
         // ForEachAsync checks before it returns its task, too.
-        Assert.Throws<ArgumentOutOfRangeException>("TargetChunkDuration", () => { _ = MapWorkloads.TouchForEachAsync(_pool, [("x", 1)], new MapOptions { TargetChunkDuration = TimeSpan.Zero }); });
+        Assert.Throws<ArgumentOutOfRangeException>("TargetChunkDuration", () => { _ = MapWorkloads.TouchForEachAsync([("x", 1)], new MapOptions { TargetChunkDuration = TimeSpan.Zero }, _pool); });
 
         // An empty input is not an error.
-        Assert.Empty(await ToListAsync(MapWorkloads.SquareMapAsync(_pool, [])));
+        Assert.Empty(await ToListAsync(MapWorkloads.SquareMapAsync([], pool: _pool)));
     }
 
     [Fact]
@@ -264,7 +264,7 @@ public sealed class MapTests(PoolFixture fixture, ITestOutputHelper output)
         // Printed, not asserted: the benchmark measures this properly.
         var clock = Stopwatch.StartNew();
         long sum = 0;
-        await foreach (var square in MapWorkloads.SquareMapAsync(_pool, Enumerable.Range(0, 1_000_000)))
+        await foreach (var square in MapWorkloads.SquareMapAsync(Enumerable.Range(0, 1_000_000), pool: _pool))
         {
             sum += square;
         }

@@ -58,10 +58,10 @@ public static partial class RogueWorkloads
         return new Shape { Name = "second answer" };
     }
 
-    /// <summary>The generated descriptor of one of this class's methods, by name.</summary>
+    /// <summary>The generated descriptor of one of this class's methods, by name (in the hidden plumbing class the generator nests here).</summary>
     internal static MethodDescriptor Descriptor(string methodName) =>
-        typeof(RogueWorkloads).GetFields(BindingFlags.NonPublic | BindingFlags.Static)
-            .Where(f => f.FieldType == typeof(MethodDescriptor) && f.Name.StartsWith("__OffloadMethod_", StringComparison.Ordinal))
+        typeof(__Offload).GetFields(BindingFlags.NonPublic | BindingFlags.Static)
+            .Where(f => f.FieldType == typeof(MethodDescriptor) && f.Name.StartsWith("Method_", StringComparison.Ordinal))
             .Select(f => (MethodDescriptor)f.GetValue(null)!)
             .Single(d => d.DisplayName.StartsWith($"{nameof(RogueWorkloads)}.{methodName}(", StringComparison.Ordinal));
 

@@ -101,7 +101,7 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
-        description: "Offload adds an asynchronous companion to the containing type, named after the method with an Async suffix (InWorkerAsync when the name already ends in Async), and map companions named after the method without a trailing Async: {Name}MapAsync and {Name}MapUnorderedAsync for a method with a result, {Name}ForEachAsync for one without (none when it takes no arguments). A member the user declared with one of these names would clash with it.",
+        description: "Offload adds an asynchronous companion to the containing type, named after the method with an Async suffix (InWorkerAsync when the name already ends in Async), and map companions named after the method without a trailing Async: {Name}MapAsync and {Name}MapUnorderedAsync for a method with a result, {Name}ForEachAsync for one without (none when it takes no arguments), and a hidden nested class named __Offload that holds the generated plumbing. A member the user declared with one of these names, or the type itself bearing one, would clash with it.",
         helpLinkUri: HelpLinkBase + "offload0008");
 
     /// <summary>{0}: type; {1}: its accessibility (private, protected, private protected, file-local); {2}: method.</summary>

@@ -14,6 +14,16 @@ namespace Offload.Generator.Model;
 /// map companions' names; both matter only when <see cref="HasMap"/>. <c>FormatterRegistrations</c> are the
 /// statements, in ordinal order, that register the MemoryPack formatters of the types in the method's parameters and
 /// result (see <c>Validation.FormatterRegistrations</c>).
+/// <para>
+/// The plumbing (descriptors, invokers, formatter registration, arguments struct) lives in the containing type's
+/// hidden nested class <see cref="CompanionNames.PlumbingClass"/>, where its members need only be unique among the
+/// type's methods. <c>ArgumentsInContainingType</c> is the exception for the arguments struct: true when a sent
+/// parameter's type is not visible throughout the assembly (a private or protected nested type, or a type built from
+/// one). The struct's fields have that type, and C# will not let an internal struct in the internal hidden class have
+/// a field less accessible than itself (CS0052), nor let the companions, which sit in the containing type, see a
+/// private struct of the hidden class. So such a method's struct stays a private member of the containing type, as
+/// accessible as the types it holds allow; the hidden class's invokers still see it, being nested in that type.
+/// </para>
 /// </remarks>
 internal sealed record MethodModel(
     string? Namespace,
@@ -35,7 +45,8 @@ internal sealed record MethodModel(
     int TimeoutMilliseconds,
     ulong BatchMethodId,
     string MapBaseName,
-    EquatableArray<string> FormatterRegistrations)
+    EquatableArray<string> FormatterRegistrations,
+    bool ArgumentsInContainingType)
 {
     /// <summary>The id as a C# literal.</summary>
     public string MethodIdLiteral => "0x" + MethodId.ToString("x16") + "UL";
@@ -43,14 +54,21 @@ internal sealed record MethodModel(
     /// <summary>A suffix that makes generated member names unique per method, overloads included.</summary>
     public string MemberSuffix => MethodName + "_" + MethodId.ToString("x16");
 
-    /// <summary>Name of the generated arguments struct.</summary>
-    public string ArgumentsTypeName => "__OffloadArgs_" + MemberSuffix;
+    /// <summary>
+    /// Name of the generated arguments struct, as declared: in the hidden class, or in the containing type when
+    /// <see cref="ArgumentsInContainingType"/> (where it keeps a prefix that says whose it is). The hidden class's own
+    /// members can use it as is, either way.
+    /// </summary>
+    public string ArgumentsTypeName => ArgumentsInContainingType ? "__OffloadArgs_" + MemberSuffix : "Args_" + MemberSuffix;
 
-    /// <summary>Name of the generated method descriptor field.</summary>
-    public string DescriptorFieldName => "__OffloadMethod_" + MemberSuffix;
+    /// <summary>The arguments struct as the companions, in the containing type, name it.</summary>
+    public string ArgumentsTypeReference => ArgumentsInContainingType ? ArgumentsTypeName : PlumbingMember(ArgumentsTypeName);
 
-    /// <summary>Name of the generated worker-side invoker.</summary>
-    public string InvokerName => "__OffloadInvoke_" + MemberSuffix;
+    /// <summary>Name of the generated method descriptor field, in the hidden class.</summary>
+    public string DescriptorFieldName => "Method_" + MemberSuffix;
+
+    /// <summary>Name of the generated worker-side invoker, in the hidden class.</summary>
+    public string InvokerName => "Invoke_" + MemberSuffix;
 
     /// <summary>Whether the method gets map companions: it takes at least one argument to map over.</summary>
     public bool HasMap => Parameters.Any(static p => !p.IsCancellationToken);
@@ -58,12 +76,23 @@ internal sealed record MethodModel(
     /// <summary>The batch id as a C# literal.</summary>
     public string BatchMethodIdLiteral => "0x" + BatchMethodId.ToString("x16") + "UL";
 
-    /// <summary>Name of the generated batch descriptor field (the map chunks' method descriptor).</summary>
-    public string BatchDescriptorFieldName => "__OffloadBatch_" + MemberSuffix;
+    /// <summary>Name of the generated batch descriptor field (the map chunks' method descriptor), in the hidden class.</summary>
+    public string BatchDescriptorFieldName => "Batch_" + MemberSuffix;
 
-    /// <summary>Name of the generated worker-side invoker of a map chunk.</summary>
-    public string BatchInvokerName => "__OffloadInvokeBatch_" + MemberSuffix;
+    /// <summary>Name of the generated worker-side invoker of a map chunk, in the hidden class.</summary>
+    public string BatchInvokerName => "InvokeBatch_" + MemberSuffix;
 
-    /// <summary>Name of the generated method that runs <see cref="FormatterRegistrations"/>.</summary>
-    public string RegisterFormattersName => "__OffloadRegisterFormatters_" + MemberSuffix;
+    /// <summary>Name of the generated method that runs <see cref="FormatterRegistrations"/>, in the hidden class.</summary>
+    public string RegisterFormattersName => "RegisterFormatters_" + MemberSuffix;
+
+    /// <summary>The file that declares the containing type's hidden class, once for all its methods.</summary>
+    public string PlumbingHintName =>
+        (ContainingTypeFullName.StartsWith("global::", System.StringComparison.Ordinal) ? ContainingTypeFullName.Substring("global::".Length) : ContainingTypeFullName)
+        + "." + CompanionNames.PlumbingClass + ".g.cs";
+
+    /// <summary>A member of the hidden class as code in the containing type names it (<c>__Offload.Method_Square_…</c>).</summary>
+    public string PlumbingMember(string name) => CompanionNames.PlumbingClass + "." + name;
+
+    /// <summary>A member of the hidden class as code outside the containing type (the dispatcher) names it.</summary>
+    public string PlumbingPath(string name) => ContainingTypeFullName + "." + PlumbingMember(name);
 }

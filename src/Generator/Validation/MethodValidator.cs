@@ -6,7 +6,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Offload.Generator.Diagnostics;
-using Offload.Generator.Model;
 
 namespace Offload.Generator.Validation;
 
@@ -14,11 +13,13 @@ namespace Offload.Generator.Validation;
 /// Decides whether a <c>[RunInWorkerProcess]</c> method can run in a worker. The analyzer reports what it finds;
 /// the generator only asks <see cref="IsValid"/> and skips invalid methods quietly.
 /// </summary>
+/// <remarks>
+/// This type checks the method's kind, the types around it and the attribute's settings, and holds the display and
+/// location helpers every validator shares; <see cref="CompanionNameValidator"/> checks the names the generated
+/// companions need, <see cref="SignatureValidator"/> the parameters and the result.
+/// </remarks>
 internal static class MethodValidator
 {
-    /// <summary>Generated members carry <c>[GeneratedCode("Offload.Generator", version)]</c>; such a member is the companion itself.</summary>
-    private const string GeneratorName = "Offload.Generator";
-
     /// <summary>Reports every problem that stops <paramref name="method"/> from running in a worker process.</summary>
     public static void Validate(IMethodSymbol method, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
@@ -38,9 +39,9 @@ internal static class MethodValidator
         }
 
         ValidateContainingTypes(method, methodLocation, report, cancellationToken, out var isGeneric);
-        ValidateCompanionName(method, methodLocation, report);
-        ValidateParameters(method, isGeneric, report);
-        ValidateReturn(method, isGeneric, report, cancellationToken);
+        CompanionNameValidator.Validate(method, methodLocation, report);
+        SignatureValidator.ValidateParameters(method, isGeneric, report);
+        SignatureValidator.ValidateReturn(method, isGeneric, report, cancellationToken);
         ValidateSettings(method, report, cancellationToken);
     }
 
@@ -165,240 +166,6 @@ internal static class MethodValidator
             Accessibility.ProtectedAndInternal => "private protected",
             _ => null,
         };
-    }
-
-    /// <summary>OFFLOAD0008: a member the user declared already has the name of the companion or of a map companion.</summary>
-    private static void ValidateCompanionName(IMethodSymbol method, Location methodLocation, Action<Diagnostic> report)
-    {
-        var companionName = TypeShapes.GetCompanionName(method.Name);
-        ReportConflictingOverloads(method, companionName, methodLocation, report);
-        ReportNameTaken(method, companionName, methodLocation, report);
-        foreach (var mapName in TypeShapes.GetMapCompanionNames(method))
-        {
-            ReportNameTaken(method, mapName, methodLocation, report);
-        }
-    }
-
-    private static void ReportNameTaken(IMethodSymbol method, string companionName, Location methodLocation, Action<Diagnostic> report)
-    {
-        var conflict = method.ContainingType.GetMembers(companionName).FirstOrDefault(member => !IsGeneratedByOffload(member));
-        if (conflict is null)
-        {
-            return;
-        }
-
-        var conflictLocation = conflict.Locations.FirstOrDefault(location => location.IsInSource);
-        report(Diagnostic.Create(
-            DiagnosticDescriptors.CompanionNameConflict,
-            methodLocation,
-            additionalLocations: conflictLocation is null ? null : new[] { conflictLocation },
-            Display(method),
-            companionName,
-            Display(method.ContainingType)));
-    }
-
-    /// <summary>
-    /// OFFLOAD0012: another <c>[RunInWorkerProcess]</c> overload whose companion would take the same parameters
-    /// (companions drop the method's CancellationToken and add their own), so the two companions would collide.
-    /// </summary>
-    /// <remarks>
-    /// Map companions take the arguments as one item: the argument itself, or a tuple of all of them. So overloads
-    /// whose companions differ can still collide there, when one takes a tuple and the other that tuple's elements.
-    /// </remarks>
-    private static void ReportConflictingOverloads(IMethodSymbol method, string companionName, Location methodLocation, Action<Diagnostic> report)
-    {
-        var signature = CompanionParameterTypes(method);
-        var mapNames = TypeShapes.GetMapCompanionNames(method);
-        var mapItem = MapItemTypes(signature);
-        foreach (var other in method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>())
-        {
-            if (SymbolEqualityComparer.Default.Equals(other, method)
-                || !other.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == TypeShapes.AttributeMetadataName))
-            {
-                continue;
-            }
-
-            var otherSignature = CompanionParameterTypes(other);
-            if (signature.SequenceEqual(otherSignature, SymbolEqualityComparer.Default))
-            {
-                report(Diagnostic.Create(
-                    DiagnosticDescriptors.CompanionSignatureConflict, methodLocation, Display(method), Display(other), companionName, "a CancellationToken parameter is not part of a companion's signature"));
-                return;
-            }
-
-            if (mapNames.Length > 0
-                && mapNames.SequenceEqual(TypeShapes.GetMapCompanionNames(other))
-                && mapItem.SequenceEqual(MapItemTypes(otherSignature), SymbolEqualityComparer.Default))
-            {
-                report(Diagnostic.Create(
-                    DiagnosticDescriptors.CompanionSignatureConflict, methodLocation, Display(method), Display(other), mapNames[0], "a map companion takes several arguments as one tuple"));
-                return;
-            }
-        }
-    }
-
-    private static ITypeSymbol[] CompanionParameterTypes(IMethodSymbol method) =>
-        method.Parameters.Where(p => !TypeShapes.IsCancellationToken(p.Type)).Select(p => p.Type).ToArray();
-
-    /// <summary>
-    /// What a map companion's item is made of: the types of the tuple it takes (its one parameter's, when that is
-    /// itself a tuple of two or more), or the one parameter's type. Tuple element names do not matter to C#.
-    /// </summary>
-    private static ITypeSymbol[] MapItemTypes(ITypeSymbol[] parameterTypes) =>
-        parameterTypes.Length == 1 && parameterTypes[0] is INamedTypeSymbol { IsTupleType: true, TupleElements.Length: > 1 } tuple
-            ? tuple.TupleElements.Select(element => element.Type).ToArray()
-            : parameterTypes;
-
-    private static bool IsGeneratedByOffload(ISymbol member) =>
-        member.GetAttributes().Any(attribute =>
-            attribute.AttributeClass is { Name: "GeneratedCodeAttribute" } attributeClass
-            && TypeShapes.IsInNamespace(attributeClass, "System", "CodeDom", "Compiler")
-            && attribute.ConstructorArguments.Length > 0
-            && attribute.ConstructorArguments[0].Value is GeneratorName);
-
-    /// <summary>OFFLOAD0004, OFFLOAD0005, OFFLOAD0006 and OFFLOAD0011, parameter by parameter.</summary>
-    private static void ValidateParameters(IMethodSymbol method, bool isGeneric, Action<Diagnostic> report)
-    {
-        var seenCancellationToken = false;
-        foreach (var parameter in method.Parameters)
-        {
-            var location = parameter.Locations.FirstOrDefault() ?? Location.None;
-            var refModifier = DescribeRefKind(parameter.RefKind);
-            if (refModifier is not null)
-            {
-                report(Diagnostic.Create(DiagnosticDescriptors.ByRefParameter, location, parameter.Name, Display(method), refModifier));
-            }
-
-            var type = parameter.Type;
-            if (TypeShapes.IsCancellationToken(type))
-            {
-                // The first token is bound to the call's token on the worker side; there is nothing to bind a second to.
-                if (seenCancellationToken)
-                {
-                    report(Diagnostic.Create(DiagnosticDescriptors.MultipleCancellationTokens, location, parameter.Name, Display(method)));
-                }
-
-                seenCancellationToken = true;
-                continue;
-            }
-
-            var neverCrosses = DescribeProcessBound(type);
-            if (neverCrosses is not null)
-            {
-                report(Diagnostic.Create(
-                    DiagnosticDescriptors.ParameterCannotCrossProcess, location, parameter.Name, Display(method), MemoryPackTypeChecker.Display(type), neverCrosses));
-                continue;
-            }
-
-            ReportIfNotSerializable(type, $"parameter '{parameter.Name}'", method, location, isGeneric, report);
-        }
-    }
-
-    private static string? DescribeRefKind(RefKind refKind) => refKind switch
-    {
-        RefKind.Ref => "ref",
-        RefKind.Out => "out",
-        RefKind.In => "in",
-        RefKind.RefReadOnlyParameter => "ref readonly",
-        _ => null,
-    };
-
-    /// <summary>OFFLOAD0005: why values of <paramref name="type"/> only make sense inside the calling process; or null.</summary>
-    private static string? DescribeProcessBound(ITypeSymbol type)
-    {
-        switch (type.TypeKind)
-        {
-            case TypeKind.Pointer:
-                return "a pointer refers to memory of the calling process";
-            case TypeKind.FunctionPointer:
-                return "a function pointer refers to code of the calling process";
-            case TypeKind.Delegate:
-                return "a delegate refers to code and objects of the calling process";
-            case TypeKind.Dynamic:
-                return "a dynamic value has no static type to serialize";
-        }
-
-        if (type.SpecialType is SpecialType.System_Delegate or SpecialType.System_MulticastDelegate)
-        {
-            return "a delegate refers to code and objects of the calling process";
-        }
-
-        return type.IsRefLikeType ? "a ref struct such as Span<T> lives on the caller's stack" : null;
-    }
-
-    /// <summary>OFFLOAD0007 and OFFLOAD0006 for what the method returns.</summary>
-    private static void ValidateReturn(IMethodSymbol method, bool isGeneric, Action<Diagnostic> report, CancellationToken cancellationToken)
-    {
-        var location = GetReturnTypeLocation(method, cancellationToken);
-        var returnKind = TypeShapes.ClassifyReturn(method, out var resultType);
-        string? unsupported = null;
-        if (returnKind == ReturnKind.Unsupported)
-        {
-            unsupported = "a ref return refers to a variable of the worker process";
-        }
-        else if (returnKind == ReturnKind.Void && method.IsAsync)
-        {
-            unsupported = "an async void method cannot be awaited; return Task instead";
-        }
-        else if (resultType is not null)
-        {
-            unsupported = DescribeUnsupportedResult(resultType);
-        }
-
-        if (unsupported is not null)
-        {
-            report(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturn, location, Display(method), DisplayReturnType(method), unsupported));
-            return;
-        }
-
-        if (resultType is not null)
-        {
-            ReportIfNotSerializable(resultType, "return value", method, location, isGeneric, report);
-        }
-    }
-
-    /// <summary>OFFLOAD0007 for a result type (the <c>T</c> of <c>Task&lt;T&gt;</c>): shapes that cannot be carried back at all.</summary>
-    private static string? DescribeUnsupportedResult(ITypeSymbol resultType)
-    {
-        if (resultType.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
-        {
-            return "a pointer refers to memory of the worker process";
-        }
-
-        if (resultType.IsRefLikeType)
-        {
-            return "a ref struct cannot leave the worker's stack";
-        }
-
-        if (resultType is not INamedTypeSymbol named)
-        {
-            return null;
-        }
-
-        if (named.MetadataName == "IAsyncEnumerable`1" && TypeShapes.IsInNamespace(named, "System", "Collections", "Generic"))
-        {
-            return "streaming results with IAsyncEnumerable<T> is not supported yet; return a collection instead";
-        }
-
-        var isEnumerator =
-            (named.MetadataName is "IEnumerator`1" or "IAsyncEnumerator`1" && TypeShapes.IsInNamespace(named, "System", "Collections", "Generic"))
-            || (named.MetadataName == "IEnumerator" && TypeShapes.IsInNamespace(named, "System", "Collections"));
-        return isEnumerator ? "an enumerator cannot be carried back from the worker; return a collection instead" : null;
-    }
-
-    private static void ReportIfNotSerializable(
-        ITypeSymbol type, string what, IMethodSymbol method, Location location, bool isGeneric, Action<Diagnostic> report)
-    {
-        var problem = MemoryPackTypeChecker.FindProblem(type);
-
-        // A type parameter is already covered by OFFLOAD0003; saying it cannot be serialized either adds nothing.
-        if (problem is null || (isGeneric && problem.OffendingType.TypeKind == TypeKind.TypeParameter))
-        {
-            return;
-        }
-
-        report(Diagnostic.Create(
-            DiagnosticDescriptors.NotSerializable, location, what, Display(method), MemoryPackTypeChecker.Display(type), problem.Reason));
     }
 
     /// <summary>OFFLOAD0013 and OFFLOAD0014: the attribute's named arguments, each reported where it is written.</summary>

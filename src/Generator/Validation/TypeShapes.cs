@@ -79,40 +79,41 @@ internal static class TypeShapes
         SpecialType.System_Single or SpecialType.System_Double;
 
     /// <summary>
-    /// The name of the generated async companion: <c>{Name}Async</c>, or <c>{Name-without-Async}InWorkerAsync</c> when
-    /// the method's name already ends in <c>Async</c> (so <c>FetchAsync</c> gets <c>FetchInWorkerAsync</c> and never
-    /// collides with the method it wraps).
+    /// The names of the map companions <paramref name="method"/> gets (see <see cref="CompanionNames.Maps"/>), for the
+    /// analyzer, which looks at symbols; the generator asks <see cref="CompanionNames"/> with its model's values.
     /// </summary>
-    public static string GetCompanionName(string methodName) =>
-        methodName.EndsWith("Async", System.StringComparison.Ordinal) && methodName.Length > "Async".Length
-            ? methodName.Substring(0, methodName.Length - "Async".Length) + "InWorkerAsync"
-            : methodName + "Async";
+    public static string[] GetMapCompanionNames(IMethodSymbol method) =>
+        CompanionNames.Maps(
+            method.Name,
+            hasArguments: method.Parameters.Any(parameter => !IsCancellationToken(parameter.Type)),
+            hasResult: HasResult(ClassifyReturn(method, out _)));
 
     /// <summary>
-    /// The start of the map companions' names: the method's name without a trailing <c>Async</c>, so that
-    /// <c>Square</c> and <c>FetchAsync</c> get <c>SquareMapAsync</c> and <c>FetchMapAsync</c>.
+    /// True when every type <paramref name="type"/> is built from (itself, its containing types, its type arguments,
+    /// its element type) can be named anywhere in the assembly; false when one is a <c>private</c>, <c>protected</c>,
+    /// <c>private protected</c> or <c>file</c> type, which only code inside some type (or file) may name.
     /// </summary>
-    public static string GetMapBaseName(string methodName) =>
-        methodName.EndsWith("Async", System.StringComparison.Ordinal) && methodName.Length > "Async".Length
-            ? methodName.Substring(0, methodName.Length - "Async".Length)
-            : methodName;
-
-    /// <summary>
-    /// The names of the map companions a method gets: <c>{Base}MapAsync</c> and <c>{Base}MapUnorderedAsync</c> when it
-    /// has a result, <c>{Base}ForEachAsync</c> when it has none; none at all for a method that takes no argument (other
-    /// than a CancellationToken), since there is nothing to map over.
-    /// </summary>
-    public static string[] GetMapCompanionNames(IMethodSymbol method)
+    public static bool IsVisibleThroughoutAssembly(ITypeSymbol type)
     {
-        if (method.Parameters.All(parameter => IsCancellationToken(parameter.Type)))
+        switch (type)
         {
-            return [];
-        }
+            case IArrayTypeSymbol array:
+                return IsVisibleThroughoutAssembly(array.ElementType);
+            case IPointerTypeSymbol pointer:
+                return IsVisibleThroughoutAssembly(pointer.PointedAtType);
+            case INamedTypeSymbol named:
+                for (var current = named; current is not null; current = current.ContainingType)
+                {
+                    if (current.IsFileLocal || current.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+                    {
+                        return false;
+                    }
+                }
 
-        var baseName = GetMapBaseName(method.Name);
-        return HasResult(ClassifyReturn(method, out _))
-            ? [baseName + "MapAsync", baseName + "MapUnorderedAsync"]
-            : [baseName + "ForEachAsync"];
+                return named.TypeArguments.All(IsVisibleThroughoutAssembly);
+            default:
+                return true;
+        }
     }
 
     /// <summary>True when the method carries a value back (a plain value, <c>Task&lt;T&gt;</c> or <c>ValueTask&lt;T&gt;</c>).</summary>

@@ -42,7 +42,7 @@ await Check("user types, collections and nullables", async () =>
 await Check("a map", async () =>
 {
     var squares = new List<long>();
-    await foreach (var square in Work.SquareMapAsync(pool, Enumerable.Range(0, 1_000).Select(i => (long)i)))
+    await foreach (var square in Work.SquareMapAsync(Enumerable.Range(0, 1_000).Select(i => (long)i), pool: pool))
     {
         squares.Add(square);
     }
