@@ -75,7 +75,7 @@ internal sealed class CallScheduler
         bool stop;
         lock (_pool.Lock)
         {
-            stop = worker.State == WorkerState.Retiring && worker.CallsInFlight == 0;
+            stop = worker.IsRetiring && worker.CallsInFlight == 0;
             flushes = AssignLocked();
             CheckDrainedLocked(ref doomed);
         }

@@ -57,16 +57,11 @@ internal sealed partial class WorkerHandle : IFrameHandler
     /// <summary>How many calls it may have in flight when <see cref="WorkerPoolOptions.Prefetch"/> is automatic (see <see cref="InFlightLedger.AdaptiveWindow"/>).</summary>
     public int AdaptiveWindow => _inFlight.AdaptiveWindow;
 
-    public WorkerState State
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _state;
-            }
-        }
-    }
+    /// <summary>
+    /// True once the pool retired it; read under the pool's lock, which every move into <see cref="WorkerState.Retiring"/>
+    /// holds (see <see cref="TryRetire"/>), so it needs not take the worker's.
+    /// </summary>
+    public bool IsRetiring => _state == WorkerState.Retiring;
 
     /// <summary>True while the worker takes calls.</summary>
     /// <remarks>Read without the lock by the scheduler's pick; <see cref="TryAccept"/> checks again under it.</remarks>
