@@ -190,6 +190,25 @@ public sealed class WorkerPoolTests(PoolFixture fixture)
     }
 
     [Fact]
+    public async Task An_argument_far_over_the_maximum_frame_size_is_refused_before_it_is_copied()
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, MaxFrameBytes = 1024 * 1024 });
+        var huge = new byte[16 * 1024 * 1024];
+
+        // Encoding runs on the caller's thread: what it allocates there is what refusing the call cost.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var call = Workloads.EchoAsync(pool, huge);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        var error = await Assert.ThrowsAsync<PayloadTooLargeException>(() => call);
+        Assert.True(allocated < 256 * 1024, $"refusing a 16 MiB argument allocated {allocated} bytes");
+        Assert.True(error.PayloadBytes > huge.Length, $"PayloadBytes was {error.PayloadBytes}");
+        Assert.Contains("at least", error.Message);
+        Assert.Equal(0, pool.Statistics.CallsSubmitted);
+        Assert.Empty(pool.Workers);
+    }
+
+    [Fact]
     public async Task A_result_over_the_maximum_frame_size_fails_the_call_and_the_worker_keeps_serving()
     {
         await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, MaxFrameBytes = 64 * 1024 });

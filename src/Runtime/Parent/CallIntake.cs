@@ -115,7 +115,8 @@ internal static class CallIntake
         where TArguments : struct, IOffloadArguments
     {
         callId = 0;
-        frame = FrameBuffer.CreateCall(method.Id);
+        var maxFrameBytes = pool.Options.MaxFrameBytes;
+        frame = FrameBuffer.CreateCall(method.Id, maxBytes: maxFrameBytes);
         try
         {
             using var state = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
@@ -123,9 +124,16 @@ internal static class CallIntake
             arguments.Write(ref writer);
             writer.Flush();
         }
+        catch (FrameLimitExceededException ex)
+        {
+            // Refused as soon as the arguments asked for more room than a frame has: nothing larger was allocated.
+            frame.Discard();
+            error = TooLarge(method, ex.NeededBytes, maxFrameBytes, atLeast: true);
+            return false;
+        }
         catch (Exception ex)
         {
-            frame.Dispose();
+            frame.Discard();
             error = new OffloadSerializationException($"The arguments of {method.DisplayName} could not be written: {ex.Message}", ex)
             {
                 MethodName = method.DisplayName,
@@ -133,17 +141,10 @@ internal static class CallIntake
             return false;
         }
 
-        var maxFrameBytes = pool.Options.MaxFrameBytes;
         if (frame.Length > maxFrameBytes)
         {
-            error = new PayloadTooLargeException(
-                $"The arguments of {method.DisplayName} take {frame.Length} bytes, more than the maximum frame size of {maxFrameBytes} bytes; raise WorkerPoolOptions.MaxFrameBytes or pass less.")
-            {
-                MethodName = method.DisplayName,
-                PayloadBytes = frame.Length,
-                MaxFrameBytes = maxFrameBytes,
-            };
-            frame.Dispose();
+            error = TooLarge(method, frame.Length, maxFrameBytes, atLeast: false);
+            frame.Discard();
             return false;
         }
 
@@ -153,4 +154,12 @@ internal static class CallIntake
         error = null!;
         return true;
     }
+
+    private static PayloadTooLargeException TooLarge(MethodDescriptor method, long bytes, int maxFrameBytes, bool atLeast) =>
+        new($"The arguments of {method.DisplayName} take {(atLeast ? "at least " : "")}{bytes} bytes, more than the maximum frame size of {maxFrameBytes} bytes; raise WorkerPoolOptions.MaxFrameBytes or pass less.")
+        {
+            MethodName = method.DisplayName,
+            PayloadBytes = bytes,
+            MaxFrameBytes = maxFrameBytes,
+        };
 }

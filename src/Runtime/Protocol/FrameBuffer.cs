@@ -11,11 +11,16 @@ namespace Offload.Protocol;
 /// </summary>
 internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
 {
+    /// <summary>Above this, an array a refused frame grew to goes to the garbage collector, not back to the pool.</summary>
+    private const int RetainedOnDiscardBytes = 1024 * 1024;
+
+    private readonly long _maxBytes;
     private byte[] _array;
     private int _written;
 
-    private FrameBuffer(int capacity)
+    private FrameBuffer(int capacity, long maxBytes = long.MaxValue)
     {
+        _maxBytes = maxBytes;
         _array = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, FrameHeader.Size));
         _written = FrameHeader.Size;
     }
@@ -35,11 +40,16 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Starts a call frame: reserves the header and writes the method id.</summary>
     /// <param name="methodId">The method to call.</param>
     /// <param name="capacityHint">The frame's expected size, when known (a map's chunk), so that it need not grow as it is written.</param>
-    public static FrameBuffer CreateCall(ulong methodId, int capacityHint = 64)
+    /// <param name="maxBytes">
+    /// The most the frame may hold, header included: asking for more throws <see cref="FrameLimitExceededException"/>
+    /// before any larger array is rented, so that an argument too large for a frame is refused as soon as its size is
+    /// asked for (a 200 MB array at once), not after it was copied in full.
+    /// </param>
+    public static FrameBuffer CreateCall(ulong methodId, int capacityHint = 64, long maxBytes = long.MaxValue)
     {
         // Small by default: a call's frame is kept until the call completes (it may have to be sent again), so with
         // many calls outstanding the array pool runs dry and every frame is a fresh array of this size.
-        var buffer = new FrameBuffer(capacityHint);
+        var buffer = new FrameBuffer(capacityHint, maxBytes);
         BinaryPrimitives.WriteUInt64LittleEndian(buffer.GetSpan(ProtocolConstants.MethodIdSize), methodId);
         buffer.Advance(ProtocolConstants.MethodIdSize);
         return buffer;
@@ -186,6 +196,19 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
         }
     }
 
+    /// <summary>
+    /// Drops the buffer of a frame that will not be sent (refused): a small array goes back to the pool, a large one to
+    /// the garbage collector, so that one oversized call does not leave megabytes held by the pool.
+    /// </summary>
+    public void Discard()
+    {
+        var array = Interlocked.Exchange(ref _array, []);
+        if (array.Length is > 0 and <= RetainedOnDiscardBytes)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+
     private void Ensure(int sizeHint)
     {
         if (sizeHint < 1)
@@ -199,6 +222,11 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
         }
 
         var needed = (long)_written + sizeHint;
+        if (needed > _maxBytes)
+        {
+            throw new FrameLimitExceededException(needed, _maxBytes);
+        }
+
         var newSize = (int)Math.Min(Array.MaxLength, Math.Max(needed, (long)_array.Length * 2));
         if (newSize < needed)
         {
