@@ -4,7 +4,7 @@ namespace Offload.Protocol;
 
 /// <summary>
 /// The contract that lets nothing a worker started outlive it: a worker leads a process group of its own, whose id is
-/// its process id (<see cref="TryLead"/>, before any user code runs). Every process its code starts joins that group
+/// its process id (<see cref="TryLead"/>, before any initializer or call runs). Every process its code starts joins that group
 /// and stays in it unless it moves itself out (<c>setsid</c>, <c>setpgid</c>: daemons do). So the parent kills the
 /// group once the worker is gone (<see cref="Kill"/>), and a worker that ends on its own because its parent died takes
 /// the group with it (<see cref="KillOwnGroup"/>). Unix only: on Windows every method does nothing.

@@ -53,7 +53,8 @@ internal static class WorkerEntry
             return;
         }
 
-        // First, before any user code: processes the worker's code starts join this group, which goes with the worker.
+        // First, before any initializer or call runs: processes the worker's code starts join this group, which goes
+        // with the worker. (An app's own startup hooks, listed before Offload's, have run already.)
         if (!WorkerProcessGroup.TryLead(out var error) && !OperatingSystem.IsWindows())
         {
             Console.Error.WriteLine($"Offload worker: could not start a process group of its own (errno {error}); processes its code starts may outlive it.");
