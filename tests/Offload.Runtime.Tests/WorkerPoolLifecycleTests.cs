@@ -138,6 +138,45 @@ public sealed class WorkerPoolLifecycleTests
         Assert.Empty(PoolDirectoriesOf(host.Id));
     }
 
+    [Theory]
+    [InlineData("SIGKILL")]
+    [InlineData("SIGTERM")]
+    [InlineData("SIGINT")]
+    public async Task A_workers_child_processes_do_not_outlive_the_parent(string signal)
+    {
+        // The test host starts a pool of one worker, has it start `sleep 300` (which holds the worker's standard output
+        // and error), prints both pids, and waits to be signalled.
+        var info = new ProcessStartInfo(Environment.ProcessPath!, [TestHostProcess.Dll, "children"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var host = StartWithDefaultInterruptHandling(info);
+        var pids = await ReadPidsAsync(host, "children: ");
+        try
+        {
+            Assert.Equal(2, pids.Length);
+            Assert.All(pids, pid => Assert.True(TestHelpers.IsAlive(pid)));
+
+            Assert.Equal(0, kill(host.Id, signal switch { "SIGKILL" => 9, "SIGTERM" => 15, _ => 2 }));
+            Assert.True(await Task.Run(() => host.WaitForExit(10_000)), $"the parent did not exit on {signal}");
+
+            // The worker goes within a second (see above); its child with it, or as soon as the parent's exit handlers
+            // or the worker's watchdog get to it.
+            await TestHelpers.TryWaitUntilAsync(() => !pids.Any(TestHelpers.IsAlive), timeoutMs: 5_000, pollMs: 10);
+            Assert.False(TestHelpers.IsAlive(pids[0]), $"the worker (pid {pids[0]}) outlived its parent's {signal}");
+            Assert.False(TestHelpers.IsAlive(pids[1]), $"the worker's child (pid {pids[1]}) outlived its parent's {signal}");
+        }
+        finally
+        {
+            foreach (var pid in pids.Where(TestHelpers.IsAlive))
+            {
+                TestHelpers.Kill(pid);
+            }
+        }
+    }
+
     [Fact]
     public async Task A_process_that_never_disposes_the_shared_pool_leaves_no_directory_behind()
     {
@@ -274,17 +313,20 @@ public sealed class WorkerPoolLifecycleTests
     private static string[] PoolDirectoriesOf(int processId) =>
         Directory.GetDirectories(PrivateDirectory.Root, $"offload-{processId}-*");
 
-    private static async Task<int[]> ReadWorkerPidsAsync(Process host)
+    private static Task<int[]> ReadWorkerPidsAsync(Process host) => ReadPidsAsync(host, "workers: ");
+
+    /// <summary>Reads the test host's output until the line that starts with <paramref name="prefix"/>; its pids.</summary>
+    private static async Task<int[]> ReadPidsAsync(Process host, string prefix)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (await host.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
         {
-            if (line.StartsWith("workers: ", StringComparison.Ordinal))
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
             {
-                return line["workers: ".Length..].Split(' ').Select(int.Parse).ToArray();
+                return line[prefix.Length..].Split(' ').Select(int.Parse).ToArray();
             }
         }
 
-        throw new InvalidOperationException("The test host exited without printing its workers: " + await host.StandardError.ReadToEndAsync());
+        throw new InvalidOperationException($"The test host exited without printing a line that starts with \"{prefix}\": " + await host.StandardError.ReadToEndAsync());
     }
 }

@@ -7,6 +7,8 @@ using Offload.TestHost;
 //   shared:           makes one call on WorkerPool.Shared, prints "ready", and returns from Main when a line arrives on
 //                     standard input, never disposing the shared pool (as most apps do).
 //   calls:            makes three calls on WorkerPool.Shared, one after another, and prints how each ended.
+//   children:         starts a pool of one worker, has it start a child process (sleep 300), prints
+//                     "children: <worker pid> <child pid>", then waits to be killed.
 if (args is ["calls"])
 {
     for (var i = 0; i < 3; i++)
@@ -22,6 +24,15 @@ if (args is ["calls"])
         }
     }
 
+    return;
+}
+
+if (args is ["children"])
+{
+    await using var withChild = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1 });
+    var pids = await HostWork.StartSleepAsync(withChild);
+    Console.WriteLine("children: " + string.Join(' ', pids));
+    await Task.Delay(Timeout.Infinite);
     return;
 }
 

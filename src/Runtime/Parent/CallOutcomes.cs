@@ -78,7 +78,10 @@ internal static class CallOutcomes
         }
     }
 
-    /// <summary>The report of a worker death could not be made (the process could not be waited for): the call still fails.</summary>
+    /// <summary>
+    /// The last resort when settling a dead worker's call failed: the call still fails. (A worker whose exit could not be
+    /// read is settled by <see cref="SettleRunningCall"/> like any other, with what is known.)
+    /// </summary>
     public static void FailRunningCall(PendingCall call, int workerId, string reason, Exception cause) =>
         call.TryFail(new WorkerCrashedException($"Worker {workerId} died while running {call.Method.DisplayName}: {reason}.", cause)
         {

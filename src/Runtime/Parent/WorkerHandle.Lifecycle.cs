@@ -193,7 +193,19 @@ internal sealed partial class WorkerHandle
     {
         try
         {
-            var exit = await _process.WaitForEndAsync().ConfigureAwait(false);
+            WorkerExit exit;
+            try
+            {
+                exit = await _process.WaitForEndAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // How it ended could not be read. The worker is gone all the same: its call is settled by the same
+                // rules (a retry, when allowed), with what is known.
+                exit = WorkerExit.From(null, _process.StandardErrorTail());
+                reason = $"{reason} (how its process ended could not be read: {ex.GetType().Name}: {ex.Message})";
+            }
+
             if (!_connected.Task.IsCompleted)
             {
                 _connected.TrySetException(new WorkerStartException(
@@ -213,6 +225,7 @@ internal sealed partial class WorkerHandle
         }
         catch (Exception ex)
         {
+            // Settling the call failed (a bug): it must not wait forever.
             if (running is not null)
             {
                 CallOutcomes.FailRunningCall(running, Id, reason, ex);

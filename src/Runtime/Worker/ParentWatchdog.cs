@@ -20,6 +20,13 @@ internal static partial class ParentWatchdog
 
     private static int parent;
     private static string? endpoint;
+    private static volatile bool parentGone;
+
+    /// <summary>
+    /// True once standard input reached end-of-file while the worker was finishing its calls at the pool's request: the
+    /// parent died meanwhile, and the worker takes its process group along as it exits (see <see cref="WorkerEntry"/>).
+    /// </summary>
+    public static bool ParentGone => parentGone;
 
     public static void Start(Stream standardInput, WorkerSession session, string poolEndpoint)
     {
@@ -78,6 +85,8 @@ internal static partial class ParentWatchdog
         {
             WorkerHost.ExitNow();
         }
+
+        parentGone = true;
     }
 
     [LibraryImport("libc", EntryPoint = "getppid")]

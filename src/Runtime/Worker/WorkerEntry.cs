@@ -53,6 +53,13 @@ internal static class WorkerEntry
             return;
         }
 
+        // First, before any initializer or call runs: processes the worker's code starts join this group, which goes
+        // with the worker. (An app's own startup hooks, listed before Offload's, have run already.)
+        if (!WorkerProcessGroup.TryLead(out var error) && !OperatingSystem.IsWindows())
+        {
+            Console.Error.WriteLine($"Offload worker: could not start a process group of its own (errno {error}); processes its code starts may outlive it.");
+        }
+
         StartupHookVariable.RemoveOffload();
         int exitCode;
         try
@@ -63,6 +70,12 @@ internal static class WorkerEntry
         {
             Console.Error.WriteLine($"Offload worker failed: {ex}");
             exitCode = WorkerExitCodes.Failed;
+        }
+
+        if (ParentWatchdog.ParentGone)
+        {
+            // The parent died while this worker finished its last calls: nobody will kill what they started.
+            WorkerProcessGroup.KillOwnGroup();
         }
 
         Environment.Exit(exitCode);

@@ -82,7 +82,8 @@ internal static class WorkerHost
     /// <summary>
     /// Kills this process at once (SIGKILL on Unix): used when the parent is gone or the channel broke, where user code
     /// may never return and a normal exit could wait on it. The line on stderr says why; the parent sees the signal. A
-    /// worker whose parent is gone first removes the pool directory the parent had no chance to remove.
+    /// worker whose parent is gone first removes the pool directory the parent had no chance to remove. The processes
+    /// the worker's code started go too (its process group): a parent that died cannot kill them.
     /// </summary>
     internal static void ExitNow()
     {
@@ -94,6 +95,9 @@ internal static class WorkerHost
         }
         finally
         {
+            WorkerProcessGroup.KillOwnGroup();
+
+            // Not in a group of its own (or not on Unix): this process alone.
             Process.GetCurrentProcess().Kill();
         }
     }
