@@ -345,7 +345,13 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
 
             State = PoolState.Running;
             SharedPools.Add(this);
-            _ = _endpoint.AcceptLoopAsync(Roster.OnWorkerConnected, reason => Log.ConnectionRefused(Logger, reason), Options.StartTimeout);
+            var refusals = new ConnectionRefusals(Logger, Counters);
+            _ = _endpoint.AcceptLoopAsync(
+                Roster.OnWorkerConnected,
+                refusals.OnRefused,
+                Options.StartTimeout < PoolEndpoint.HelloTimeout ? Options.StartTimeout : PoolEndpoint.HelloTimeout,
+                PoolEndpoint.MaxPendingFor(Options.WorkerCount),
+                reason => Log.ConnectionRefused(Logger, reason));
             Roster.StartAllLocked();
         }
     }
