@@ -44,6 +44,23 @@ public sealed class WorkerPoolLifecycleTests
     }
 
     [Fact]
+    public async Task StartAsync_on_a_disposed_or_draining_pool_fails_with_ObjectDisposedException()
+    {
+        var never = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1 });
+        await never.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => never.StartAsync());
+
+        var started = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1 });
+        await started.StartAsync();
+        var running = Workloads.BlockAsync(started, 300);
+        var disposing = started.DisposeAsync().AsTask();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => started.StartAsync());
+        await disposing;
+        await running;
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => started.StartAsync());
+    }
+
+    [Fact]
     public async Task The_shared_pool_serves_the_companions_without_a_pool_argument()
     {
         Assert.Equal(Environment.ProcessorCount, WorkerPool.Shared.WorkerCount);
