@@ -74,9 +74,9 @@ internal sealed partial class RemoteError
     /// counted in <see cref="OmittedInnerErrors"/>.
     /// </summary>
     /// <remarks>
-    /// The frame writer passes a sixteenth of the room left in the frame, so the tree takes about half of it in
-    /// ASCII text: headroom for MemoryPack's per-error bytes and for wider characters. Should it still not fit, the
-    /// writer calls again with half the budget.
+    /// The frame writer passes a sixteenth of the room left in the frame (at most 512 Ki characters), so the tree takes
+    /// about half of it in ASCII text: headroom for MemoryPack's per-error bytes and for wider characters. Should it
+    /// still not fit, the writer calls again with half the budget.
     /// </remarks>
     public RemoteError Truncate(int maxChars) => Fit(maxChars, (long)TreeFactor * maxChars);
 
