@@ -126,7 +126,8 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
 
     /// <summary>
     /// Starts every worker and completes when all of them are connected and ready, so that the first calls do not
-    /// pay for start-up. Fails with <see cref="WorkerStartException"/> if workers cannot be started.
+    /// pay for start-up. Fails with <see cref="WorkerStartException"/> if workers cannot be started, and with
+    /// <see cref="ObjectDisposedException"/> once the pool is shutting down or shut down.
     /// </summary>
     /// <param name="cancellationToken">Stops waiting (the workers keep starting).</param>
     public Task StartAsync(CancellationToken cancellationToken = default)
@@ -139,6 +140,13 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
         {
             // A pool that cannot be set up fails the task, as one whose workers cannot start does.
             return Task.FromException(ex);
+        }
+
+        if (State >= PoolState.Draining)
+        {
+            // A pool shutting down starts nothing: like every other call, this fails, rather than report workers that
+            // were ready once (or never started) as ready.
+            return Task.FromException(new ObjectDisposedException(nameof(WorkerPool), "The pool is shut down; it starts no workers."));
         }
 
         return _allReady.Task.WaitAsync(cancellationToken);
@@ -345,7 +353,13 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
 
             State = PoolState.Running;
             SharedPools.Add(this);
-            _ = _endpoint.AcceptLoopAsync(Roster.OnWorkerConnected, reason => Log.ConnectionRefused(Logger, reason), Options.StartTimeout);
+            var refusals = new ConnectionRefusals(Logger, Counters);
+            _ = _endpoint.AcceptLoopAsync(
+                Roster.OnWorkerConnected,
+                refusals.OnRefused,
+                Options.StartTimeout < PoolEndpoint.HelloTimeout ? Options.StartTimeout : PoolEndpoint.HelloTimeout,
+                PoolEndpoint.MaxPendingFor(Options.WorkerCount),
+                reason => Log.ConnectionRefused(Logger, reason));
             Roster.StartAllLocked();
         }
     }

@@ -11,6 +11,12 @@ namespace Offload;
 /// <param name="WorkerCrashes">Workers that died unexpectedly (crashed, killed, broke the protocol).</param>
 /// <param name="WorkersRecycled">Workers the pool retired on purpose: after their call limit or memory limit, a timeout, or a cancellation they ignored.</param>
 /// <param name="QueueLength">Calls waiting in the pool for a worker right now.</param>
+/// <param name="ConnectionsRefused">
+/// Connections to the pool's socket that were closed without becoming a worker: no valid hello within the hello
+/// deadline (2 s), the wrong secret or protocol version, no worker waiting for that id, or dropped to make room when
+/// too many connections were already waiting for their hello. Real workers are not refused in normal operation: a
+/// count that grows means something else is connecting to the pool's socket.
+/// </param>
 public readonly record struct WorkerPoolStatistics(
     long CallsSubmitted,
     long CallsSucceeded,
@@ -21,4 +27,5 @@ public readonly record struct WorkerPoolStatistics(
     long WorkersStarted,
     long WorkerCrashes,
     long WorkersRecycled,
-    int QueueLength);
+    int QueueLength,
+    long ConnectionsRefused = 0);

@@ -80,6 +80,29 @@ public static partial class FaultWorkloads
     [RunInWorkerProcess]
     public static (int Pid, int Calls) CountCalls() => (Environment.ProcessId, Interlocked.Increment(ref calls));
 
+    /// <summary>
+    /// Throws an <see cref="AggregateException"/> of <paramref name="count"/> inner exceptions, each thrown (so it has a
+    /// stack trace) with a message of <paramref name="messageLength"/> characters after its index.
+    /// </summary>
+    [RunInWorkerProcess]
+    public static int ThrowMany(int count, int messageLength)
+    {
+        var inner = new List<Exception>(count);
+        for (var i = 0; i < count; i++)
+        {
+            try
+            {
+                throw new InvalidOperationException($"inner {i} " + new string('y', messageLength));
+            }
+            catch (InvalidOperationException ex)
+            {
+                inner.Add(ex);
+            }
+        }
+
+        throw new AggregateException("many failures", inner);
+    }
+
     private static List<byte[]> Leaked { get; } = [];
 
     [DllImport("libc", EntryPoint = "strlen")]

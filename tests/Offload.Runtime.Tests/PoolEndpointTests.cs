@@ -71,6 +71,51 @@ public sealed class PoolEndpointTests
     }
 
     [Fact]
+    public async Task Connections_beyond_the_cap_close_the_longest_waiting_at_once_and_a_worker_still_gets_in()
+    {
+        const int Cap = 8;
+        const int Idle = 100;
+        using var endpoint = PoolEndpoint.Create();
+        var refusals = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var hello = new TaskCompletionSource<HelloMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A deadline far beyond the test: any connection closed here was closed by the cap.
+        _ = endpoint.AcceptLoopAsync((message, socket) => { hello.TrySetResult(message); socket.Dispose(); return true; }, refusals.Enqueue, TimeSpan.FromSeconds(60), Cap);
+
+        var clients = new List<Socket>();
+        var closed = new List<Task>();
+        for (var i = 0; i < Idle; i++)
+        {
+            var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await client.ConnectAsync(new UnixDomainSocketEndPoint(endpoint.SocketPath));
+            clients.Add(client);
+            closed.Add(ClosedAsync(client));
+        }
+
+        // The first Idle - Cap are closed, in the order they came; the last Cap still wait.
+        var dropped = Task.WhenAll(closed.Take(Idle - Cap));
+        Assert.True(await Task.WhenAny(dropped, Task.Delay(TimeSpan.FromSeconds(20))) == dropped, $"{closed.Count(c => c.IsCompleted)} of {Idle - Cap} closed");
+        await TestHelpers.WaitUntilAsync(() => refusals.Count == Idle - Cap);
+        Assert.All(refusals, r => Assert.Contains($"{Cap} connections were already waiting for their hello", r));
+        Assert.All(closed.Skip(Idle - Cap), c => Assert.False(c.IsCompleted));
+        Assert.InRange(endpoint.PeakPendingConnections, 1, Cap);
+
+        // A worker arriving now, with the cap full, makes room for itself and is handed over.
+        using var worker = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await worker.ConnectAsync(new UnixDomainSocketEndPoint(endpoint.SocketPath));
+        await worker.SendAsync(new HelloMessage { ProtocolVersion = ProtocolConstants.Version, WorkerId = 3, ProcessId = 4, Secret = endpoint.Secret }.ToFrame());
+        Assert.Equal(3, (await hello.Task.WaitAsync(TimeSpan.FromSeconds(10))).WorkerId);
+        await closed[Idle - Cap].WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Disposing the endpoint closes the connections still waiting: nothing of the pool's stays open.
+        endpoint.Dispose();
+        await Task.WhenAll(closed).WaitAsync(TimeSpan.FromSeconds(10));
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_connection_with_the_secret_is_handed_over()
     {
         using var endpoint = PoolEndpoint.Create();
@@ -84,5 +129,18 @@ public sealed class PoolEndpointTests
         var received = await hello.Task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(7, received.WorkerId);
         Assert.Equal(99, received.ProcessId);
+    }
+
+    /// <summary>Completes when the endpoint closes the connection.</summary>
+    private static async Task ClosedAsync(Socket client)
+    {
+        try
+        {
+            Assert.Equal(0, await client.ReceiveAsync(new byte[1]));
+        }
+        catch (SocketException)
+        {
+            // Reset rather than closed: closed all the same.
+        }
     }
 }

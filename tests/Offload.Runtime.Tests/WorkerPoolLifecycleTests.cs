@@ -44,6 +44,40 @@ public sealed class WorkerPoolLifecycleTests
     }
 
     [Fact]
+    public async Task StartAsync_on_a_disposed_or_draining_pool_fails_with_ObjectDisposedException()
+    {
+        var never = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1 });
+        await never.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => never.StartAsync());
+
+        var started = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1 });
+        await started.StartAsync();
+        var running = Workloads.BlockAsync(started, 300);
+        var disposing = started.DisposeAsync().AsTask();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => started.StartAsync());
+        await disposing;
+        await running;
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => started.StartAsync());
+    }
+
+    [Fact]
+    public async Task Stopping_and_recycling_workers_writes_no_error_line()
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<WorkerOutputLine>();
+        for (var round = 0; round < 3; round++)
+        {
+            // MaxCallsPerWorker = 1: every call recycles its worker, and the dispose stops the last ones.
+            var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 2, MaxCallsPerWorker = 1, WorkerOutput = lines.Enqueue });
+            await pool.StartAsync();
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Workloads.AddAsync(pool, 1L, 2L)));
+            await pool.DisposeAsync();
+            Assert.True(pool.Statistics.WorkersRecycled >= 2, $"{pool.Statistics.WorkersRecycled} workers recycled");
+        }
+
+        Assert.DoesNotContain(lines, l => l.IsError);
+    }
+
+    [Fact]
     public async Task The_shared_pool_serves_the_companions_without_a_pool_argument()
     {
         Assert.Equal(Environment.ProcessorCount, WorkerPool.Shared.WorkerCount);

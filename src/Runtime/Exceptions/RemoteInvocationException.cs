@@ -5,7 +5,8 @@ namespace Offload;
 
 /// <summary>
 /// The user's method threw in a worker. Carries the remote exception's type name, message and stack trace;
-/// remote inner exceptions become <see cref="Exception.InnerException"/> (and <see cref="RemoteInnerExceptions"/>).
+/// remote inner exceptions become <see cref="Exception.InnerException"/> (and <see cref="RemoteInnerExceptions"/>;
+/// those that did not fit in the report are counted in <see cref="RemoteInnerExceptionsOmitted"/>).
 /// </summary>
 /// <remarks>The worker keeps serving after a user exception.</remarks>
 public sealed class RemoteInvocationException : OffloadException
@@ -27,6 +28,7 @@ public sealed class RemoteInvocationException : OffloadException
         RemoteStackTrace = error.StackTrace;
         HResult = error.HResult;
         RemoteInnerExceptions = inner;
+        RemoteInnerExceptionsOmitted = error.OmittedInnerErrors;
     }
 
     /// <summary>Full name of the exception type thrown in the worker, e.g. <c>System.InvalidOperationException</c>.</summary>
@@ -40,6 +42,13 @@ public sealed class RemoteInvocationException : OffloadException
 
     /// <summary>All remote inner exceptions (several for a remote <see cref="AggregateException"/>).</summary>
     public IReadOnlyList<RemoteInvocationException> RemoteInnerExceptions { get; }
+
+    /// <summary>
+    /// How many of the remote exception's inner exceptions are not in <see cref="RemoteInnerExceptions"/>: the last ones,
+    /// left out because an error report must fit in one frame (<see cref="WorkerPoolOptions.MaxFrameBytes"/>) and holds
+    /// at most 8 levels and 10,000 exceptions. Zero when every one arrived.
+    /// </summary>
+    public int RemoteInnerExceptionsOmitted { get; }
 
     /// <inheritdoc />
     public override string ToString()
@@ -66,6 +75,14 @@ public sealed class RemoteInvocationException : OffloadException
         return text.ToString();
     }
 
-    private static string FormatMessage(string? methodName, int? workerId, RemoteError error) =>
-        $"{methodName ?? "The method"} threw {error.TypeName} in worker {workerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}: {error.Message}";
+    private static string FormatMessage(string? methodName, int? workerId, RemoteError error)
+    {
+        var message = $"{methodName ?? "The method"} threw {error.TypeName} in worker {workerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}: {error.Message}";
+        return error.OmittedInnerErrors switch
+        {
+            <= 0 => message,
+            1 => message + " (1 more inner exception was left out of the report: see RemoteInnerExceptionsOmitted.)",
+            var omitted => message + $" ({omitted.ToString(System.Globalization.CultureInfo.InvariantCulture)} more inner exceptions were left out of the report: see RemoteInnerExceptionsOmitted.)",
+        };
+    }
 }

@@ -43,4 +43,10 @@ internal static partial class Log
 
     [LoggerMessage(13, LogLevel.Debug, "Workers start as: {Command}")]
     public static partial void WorkerCommand(ILogger logger, string command);
+
+    [LoggerMessage(14, LogLevel.Debug, "Refused a connection to the pool: {Reason}")]
+    public static partial void ConnectionRefusedQuietly(ILogger logger, string reason);
+
+    [LoggerMessage(15, LogLevel.Warning, "Refused {Count} more connection(s) to the pool since the last such warning, logged at Debug; WorkerPool.Statistics.ConnectionsRefused counts them all")]
+    public static partial void ConnectionsRefusedQuietly(ILogger logger, int count);
 }

@@ -14,6 +14,7 @@ internal sealed class PoolCounters
     public long WorkersStarted;
     public long WorkerCrashes;
     public long WorkersRecycled;
+    public long ConnectionsRefused;
 
     /// <summary>The counters as the public statistics, with the calls submitted so far and those queued now.</summary>
     public WorkerPoolStatistics Snapshot(long submitted, int queued) => new(
@@ -26,5 +27,6 @@ internal sealed class PoolCounters
         Interlocked.Read(ref WorkersStarted),
         Interlocked.Read(ref WorkerCrashes),
         Interlocked.Read(ref WorkersRecycled),
-        queued);
+        queued,
+        Interlocked.Read(ref ConnectionsRefused));
 }

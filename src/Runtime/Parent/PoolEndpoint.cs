@@ -16,6 +16,10 @@ internal sealed class PoolEndpoint : IDisposable
 {
     private const int MaxHelloBytes = 4096;
     private readonly Socket _listener;
+
+    /// <summary>Connections waiting for their hello, oldest first; also the lock that guards itself.</summary>
+    private readonly LinkedList<PendingConnection> _pending = new();
+    private int _peakPending;
     private int _disposed;
 
     private PoolEndpoint(string directory, string socketPath, Socket listener, byte[] secret)
@@ -61,11 +65,39 @@ internal sealed class PoolEndpoint : IDisposable
     }
 
     /// <summary>
-    /// Accepts connections until disposed. Each connection that presents a valid hello within
-    /// <paramref name="helloTimeout"/> goes to <paramref name="onWorker"/>; any other is closed.
+    /// How long a new connection may take to present its hello. A worker sends its hello in the same breath as it
+    /// connects (one small frame built from what it already holds), and the kernel completes a connect as soon as it is
+    /// queued, so the hello is usually waiting before the connection is even accepted: the deadline only has to cover a
+    /// worker being descheduled between two system calls. 2 s is hundreds of times that even on a loaded machine, and
+    /// short enough that a connection that never speaks holds its descriptor only briefly. The pool never waits longer
+    /// than its start timeout.
     /// </summary>
-    public async Task AcceptLoopAsync(Func<HelloMessage, Socket, bool> onWorker, Action<string> onRefused, TimeSpan helloTimeout)
+    public static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Most connections waiting for their hello at once, after <see cref="AcceptLoopAsync"/> started.</summary>
+    public int MaxPendingConnections { get; private set; } = int.MaxValue;
+
+    /// <summary>The most connections that waited for their hello at the same time; for tests.</summary>
+    internal int PeakPendingConnections => Volatile.Read(ref _peakPending);
+
+    /// <summary>
+    /// The cap on connections waiting for their hello for a pool of <paramref name="workerCount"/> workers. A pool has at
+    /// most one connecting worker per slot at a time (a retiring worker's replacement takes over its slot), so four
+    /// times the slots, and never fewer than 32, is room to spare for every real worker; anything beyond it is not one.
+    /// </summary>
+    public static int MaxPendingFor(int workerCount) => (int)Math.Clamp(4L * workerCount, 32, 4096);
+
+    /// <summary>
+    /// Accepts connections until disposed. Each connection that presents a valid hello within
+    /// <paramref name="helloTimeout"/> goes to <paramref name="onWorker"/>; any other is closed and reported to
+    /// <paramref name="onRefused"/>. At most <paramref name="maxPending"/> connections wait for their hello at once: a
+    /// new connection beyond that closes the one that has waited longest (see <see cref="Admit"/>).
+    /// </summary>
+    public async Task AcceptLoopAsync(
+        Func<HelloMessage, Socket, bool> onWorker, Action<string> onRefused, TimeSpan helloTimeout, int maxPending = 32, Action<string>? onAcceptFailed = null)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPending, 1);
+        MaxPendingConnections = maxPending;
         while (Volatile.Read(ref _disposed) == 0)
         {
             Socket socket;
@@ -85,12 +117,14 @@ internal sealed class PoolEndpoint : IDisposable
                 }
 
                 // Transient (e.g. out of file descriptors): keep listening, or every later worker start would fail.
-                onRefused($"accept failed: {ex.SocketErrorCode}");
+                (onAcceptFailed ?? onRefused)($"accept failed: {ex.SocketErrorCode}");
                 await Task.Delay(50).ConfigureAwait(false);
                 continue;
             }
 
-            _ = AuthenticateAsync(socket, onWorker, onRefused, helloTimeout);
+            var connection = new PendingConnection(socket, helloTimeout);
+            Admit(connection, maxPending);
+            _ = AuthenticateAsync(connection, onWorker, onRefused);
         }
     }
 
@@ -102,18 +136,83 @@ internal sealed class PoolEndpoint : IDisposable
         }
 
         _listener.Dispose();
+
+        // Connections still waiting for their hello go too: nothing of the pool's may outlive it.
+        PendingConnection[] waiting;
+        lock (_pending)
+        {
+            waiting = [.. _pending];
+            _pending.Clear();
+        }
+
+        foreach (var connection in waiting)
+        {
+            connection.Drop("the pool is shutting down");
+        }
+
         PrivateDirectory.TryDelete(DirectoryPath);
     }
 
-    private async Task AuthenticateAsync(Socket socket, Func<HelloMessage, Socket, bool> onWorker, Action<string> onRefused, TimeSpan helloTimeout)
+    /// <summary>
+    /// Counts a new connection among those waiting for their hello; at the cap, the one that has waited longest is
+    /// closed at once to make room. Dropping the oldest rather than refusing the newest is what keeps real workers in:
+    /// a worker's hello follows its connect at once, so a worker is never the one that has waited longest unless the cap
+    /// filled up behind it within moments, while idle connections that arrived first make way for it instead of
+    /// locking it out until their deadline.
+    /// </summary>
+    private void Admit(PendingConnection connection, int maxPending)
     {
-        using var timeout = new CancellationTokenSource(helloTimeout);
+        PendingConnection? oldest = null;
+        lock (_pending)
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                // Accepted as the pool shut down, after the waiting list was emptied.
+                oldest = connection;
+            }
+            else if (_pending.Count >= maxPending)
+            {
+                oldest = _pending.First!.Value;
+                _pending.RemoveFirst();
+            }
+
+            if (oldest != connection)
+            {
+                connection.Node = _pending.AddLast(connection);
+                if (_pending.Count > _peakPending)
+                {
+                    Volatile.Write(ref _peakPending, _pending.Count);
+                }
+            }
+        }
+
+        oldest?.Drop(oldest == connection ? "the pool is shutting down" : $"{maxPending} connections were already waiting for their hello");
+    }
+
+    /// <summary>Takes a connection off the waiting list; false if it was dropped meanwhile (its socket is closed).</summary>
+    private bool TryLeave(PendingConnection connection)
+    {
+        lock (_pending)
+        {
+            if (connection.Node?.List is null)
+            {
+                return false;
+            }
+
+            _pending.Remove(connection.Node);
+            return true;
+        }
+    }
+
+    private async Task AuthenticateAsync(PendingConnection connection, Func<HelloMessage, Socket, bool> onWorker, Action<string> onRefused)
+    {
+        var socket = connection.Socket;
         string? refusal;
         HelloMessage? hello = null;
         try
         {
             var header = new byte[FrameHeader.Size];
-            await ReceiveExactlyAsync(socket, header, timeout.Token).ConfigureAwait(false);
+            await ReceiveExactlyAsync(socket, header, connection.Deadline.Token).ConfigureAwait(false);
             var parsed = FrameHeader.Read(header, MaxHelloBytes);
             if (parsed.Kind != FrameKind.Hello)
             {
@@ -122,7 +221,7 @@ internal sealed class PoolEndpoint : IDisposable
             else
             {
                 var body = new byte[parsed.BodyLength];
-                await ReceiveExactlyAsync(socket, body, timeout.Token).ConfigureAwait(false);
+                await ReceiveExactlyAsync(socket, body, connection.Deadline.Token).ConfigureAwait(false);
                 hello = HelloMessage.TryRead(new ReadOnlySequence<byte>(body));
                 refusal = hello is null ? "unreadable hello"
                     : hello.ProtocolVersion != ProtocolConstants.Version ? $"protocol version {hello.ProtocolVersion}, expected {ProtocolConstants.Version}"
@@ -130,22 +229,40 @@ internal sealed class PoolEndpoint : IDisposable
                     : null;
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (connection.DropReason is null)
         {
             refusal = "no hello in time";
         }
-        catch (Exception ex)
+        catch (Exception ex) when (connection.DropReason is null)
         {
             refusal = $"unreadable hello ({ex.GetType().Name}: {ex.Message})";
         }
-
-        if (refusal is null && onWorker(hello!, socket))
+        catch (Exception)
         {
-            return;
+            // Dropped while it waited: the reason is the drop's.
+            refusal = null;
         }
 
-        onRefused(refusal ?? $"no worker {hello!.WorkerId} with process id {hello.ProcessId} is waiting for a connection");
-        socket.Dispose();
+        try
+        {
+            if (!TryLeave(connection))
+            {
+                onRefused($"dropped before its hello: {connection.DropReason ?? "made room for newer connections"}");
+                return;
+            }
+
+            if (refusal is null && onWorker(hello!, socket))
+            {
+                return;
+            }
+
+            onRefused(refusal ?? $"no worker {hello!.WorkerId} with process id {hello.ProcessId} is waiting for a connection");
+            socket.Dispose();
+        }
+        finally
+        {
+            connection.Deadline.Dispose();
+        }
     }
 
     private static async Task ReceiveExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)

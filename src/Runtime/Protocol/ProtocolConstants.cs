@@ -4,7 +4,7 @@ namespace Offload.Protocol;
 internal static class ProtocolConstants
 {
     /// <summary>Version of the wire protocol; a worker that speaks another version is refused at hello.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>Size of the per-start secret a worker must present in its hello frame.</summary>
     public const int SecretSize = 32;

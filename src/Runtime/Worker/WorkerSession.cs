@@ -52,13 +52,6 @@ internal sealed class WorkerSession : IFrameHandler
         _retire = Retire;
     }
 
-    private enum WorkKind
-    {
-        Call,
-        Initialize,
-        Pong,
-    }
-
     /// <summary>The session of this worker process; lets tests play a worker that breaks the protocol.</summary>
     internal static WorkerSession? Current => Volatile.Read(ref current);
 
@@ -84,11 +77,16 @@ internal sealed class WorkerSession : IFrameHandler
         {
             await channel.RunAsync(this).ConfigureAwait(false);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!IsShuttingDownGracefully || ex is OffloadProtocolException)
         {
             _onFatal($"channel failed: {ex.GetType().Name}: {ex.Message}");
             _work.CompleteAdding();
             return WorkerExitCodes.Failed;
+        }
+        catch (Exception)
+        {
+            // The pool asked us to finish, then closed the channel hard (a reset): as expected as a clean close, and no
+            // error to report. A frame that breaks the protocol after the shutdown is still one (above).
         }
 
         if (!IsShuttingDownGracefully)
@@ -426,15 +424,5 @@ internal sealed class WorkerSession : IFrameHandler
         {
             frame.Dispose();
         }
-    }
-
-    private readonly record struct WorkItem(WorkKind Kind, long CallId)
-    {
-        public Invocation? Invocation { get; init; }
-
-        public byte[]? Arguments { get; init; }
-
-
-        public IReadOnlyList<IOffloadDispatcher>? Dispatchers { get; init; }
     }
 }

@@ -1,0 +1,29 @@
+using Offload.CompilerServices;
+
+namespace Offload.Worker;
+
+/// <summary>What a <see cref="WorkItem"/> asks the worker's executor to do.</summary>
+internal enum WorkKind
+{
+    /// <summary>Run a call.</summary>
+    Call,
+
+    /// <summary>Run newly loaded assemblies' <c>[WorkerInitializer]</c> methods.</summary>
+    Initialize,
+
+    /// <summary>Answer a ping, after everything queued before it.</summary>
+    Pong,
+}
+
+/// <summary>One item of a <see cref="WorkerSession"/>'s queue, run by its executor in arrival order.</summary>
+internal readonly record struct WorkItem(WorkKind Kind, long CallId)
+{
+    /// <summary>The call to run (<see cref="WorkKind.Call"/>).</summary>
+    public Invocation? Invocation { get; init; }
+
+    /// <summary>The call's arguments, rented from the array pool; returned once the call ran.</summary>
+    public byte[]? Arguments { get; init; }
+
+    /// <summary>The dispatchers whose initializers to run (<see cref="WorkKind.Initialize"/>).</summary>
+    public IReadOnlyList<IOffloadDispatcher>? Dispatchers { get; init; }
+}
