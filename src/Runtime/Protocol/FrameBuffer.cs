@@ -14,11 +14,13 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Above this, an array a refused frame grew to goes to the garbage collector, not back to the pool.</summary>
     private const int RetainedOnDiscardBytes = 1024 * 1024;
 
-    private readonly long _maxBytes;
+    // An int, not a long: with the two fields below it fills the object's padding, so every call's frame stays the
+    // same size as before it had a limit.
+    private readonly int _maxBytes;
     private byte[] _array;
     private int _written;
 
-    private FrameBuffer(int capacity, long maxBytes = long.MaxValue)
+    private FrameBuffer(int capacity, int maxBytes = int.MaxValue)
     {
         _maxBytes = maxBytes;
         _array = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, FrameHeader.Size));
@@ -45,7 +47,7 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     /// before any larger array is rented, so that an argument too large for a frame is refused as soon as its size is
     /// asked for (a 200 MB array at once), not after it was copied in full.
     /// </param>
-    public static FrameBuffer CreateCall(ulong methodId, int capacityHint = 64, long maxBytes = long.MaxValue)
+    public static FrameBuffer CreateCall(ulong methodId, int capacityHint = 64, int maxBytes = int.MaxValue)
     {
         // Small by default: a call's frame is kept until the call completes (it may have to be sent again), so with
         // many calls outstanding the array pool runs dry and every frame is a fresh array of this size.
