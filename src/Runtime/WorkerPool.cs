@@ -43,7 +43,8 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
 
     /// <summary>
     /// The process-wide pool the generated companions use when no pool is passed: <see cref="Environment.ProcessorCount"/>
-    /// workers (or what <see cref="ConfigureShared"/> set), created on first use and stopped when the process exits.
+    /// workers (or what <see cref="ConfigureShared"/> set), created on first use and stopped when the process exits; or,
+    /// while one is set with <see cref="UseAsShared"/>, that pool.
     /// </summary>
     public static WorkerPool Shared => SharedPools.Shared;
 
@@ -122,6 +123,40 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         SharedPools.Configure(options);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="pool"/> the one <see cref="Shared"/> returns, so that the companions called without a pool
+    /// use it, until the returned object is disposed or the pool is shut down. A hosted pool uses it while its host runs.
+    /// When several are set at once, the one set last wins until it is undone; the pool <see cref="Shared"/> created by
+    /// itself, if any, keeps its workers and is returned again once none is set.
+    /// </summary>
+    /// <param name="pool">The pool that serves calls made without a pool.</param>
+    /// <returns>Undoes it when disposed (once; disposing it again does nothing).</returns>
+    public static IDisposable UseAsShared(WorkerPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        if (pool.State >= PoolState.Draining)
+        {
+            throw new ObjectDisposedException(nameof(WorkerPool), "A pool that is shut down cannot serve calls made without a pool.");
+        }
+
+        return SharedPools.Use(pool);
+    }
+
+    /// <summary>
+    /// Whether the pool can serve, for health checks: started or shut down, faulted (workers cannot be started), workers
+    /// ready, and how many workers crashed within <paramref name="crashWindow"/>.
+    /// </summary>
+    /// <param name="crashWindow">How far back <see cref="WorkerPoolHealth.RecentCrashes"/> counts; positive.</param>
+    public WorkerPoolHealth GetHealth(TimeSpan crashWindow)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(crashWindow, TimeSpan.Zero);
+        lock (Lock)
+        {
+            return new WorkerPoolHealth(
+                State != PoolState.Created, State >= PoolState.Draining, Fault, Roster.ReadyLocked.Count, WorkerCount, Counters.Crashes.CountWithin(crashWindow));
+        }
     }
 
     /// <summary>

@@ -90,7 +90,14 @@ public sealed class WorkerPoolOptions
     /// <summary>Logger factory for the pool's own diagnostics. Default: none.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    internal WorkerPoolOptions Validate()
+    /// <summary>
+    /// Checks every setting, as a pool does when it is created: throws <see cref="ArgumentOutOfRangeException"/> for the
+    /// first one out of range, with the property's name as <see cref="ArgumentException.ParamName"/> and its value as
+    /// <see cref="ArgumentOutOfRangeException.ActualValue"/>. Call it to check settings earlier, when they are read from
+    /// configuration at start-up, say.
+    /// </summary>
+    /// <returns>These options, unchanged.</returns>
+    public WorkerPoolOptions Validate()
     {
         if (WorkerCount < 1)
         {
@@ -107,9 +114,14 @@ public sealed class WorkerPoolOptions
             throw new ArgumentOutOfRangeException(nameof(Prefetch), Prefetch, "Prefetch cannot be negative.");
         }
 
-        if (StartTimeout <= TimeSpan.Zero || ShutdownTimeout < TimeSpan.Zero)
+        if (StartTimeout <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(StartTimeout), "Timeouts must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(StartTimeout), StartTimeout, "The start timeout must be positive.");
+        }
+
+        if (ShutdownTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), ShutdownTimeout, "The shutdown timeout cannot be negative.");
         }
 
         if (CallTimeout is { } timeout && timeout <= TimeSpan.Zero)

@@ -16,6 +16,16 @@ internal sealed class PoolCounters
     public long WorkersRecycled;
     public long ConnectionsRefused;
 
+    /// <summary>When the recent crashes happened, for <see cref="WorkerPool.GetHealth"/>.</summary>
+    public CrashHistory Crashes { get; } = new();
+
+    /// <summary>A worker died unexpectedly: counted, and its time kept.</summary>
+    public void CountCrash()
+    {
+        Interlocked.Increment(ref WorkerCrashes);
+        Crashes.Record();
+    }
+
     /// <summary>The counters as the public statistics, with the calls submitted so far and those queued now.</summary>
     public WorkerPoolStatistics Snapshot(long submitted, int queued) => new(
         submitted,

@@ -8,8 +8,12 @@ internal static class SharedPools
 {
     private static readonly Lock SharedLock = new();
     private static readonly HashSet<WorkerPool> LivePools = [];
+
+    /// <summary>Pools set with <see cref="WorkerPool.UseAsShared"/>, in the order they were set; the last one serves.</summary>
+    private static readonly List<WorkerPool> InUse = [];
     private static WorkerPoolOptions? sharedOptions;
     private static WorkerPool? shared;
+    private static WorkerPool? inUse;
     private static bool processExiting;
 
     static SharedPools()
@@ -21,12 +25,12 @@ internal static class SharedPools
     /// <summary>True once the process is exiting: pools start no more workers.</summary>
     public static bool ProcessExiting => Volatile.Read(ref processExiting);
 
-    /// <summary>The shared pool, created on first use.</summary>
+    /// <summary>The pool set last with <see cref="Use"/>, if any; otherwise the shared pool, created on first use.</summary>
     public static WorkerPool Shared
     {
         get
         {
-            if (Volatile.Read(ref shared) is { } pool)
+            if ((Volatile.Read(ref inUse) ?? Volatile.Read(ref shared)) is { } pool)
             {
                 return pool;
             }
@@ -52,6 +56,18 @@ internal static class SharedPools
         }
     }
 
+    /// <summary><see cref="Shared"/> returns <paramref name="pool"/> until the lease is disposed or the pool stops.</summary>
+    public static IDisposable Use(WorkerPool pool)
+    {
+        lock (SharedLock)
+        {
+            InUse.Add(pool);
+            Volatile.Write(ref inUse, pool);
+        }
+
+        return new Lease(pool);
+    }
+
     /// <summary>A pool started: it is killed if the process exits first.</summary>
     public static void Add(WorkerPool pool)
     {
@@ -70,6 +86,39 @@ internal static class SharedPools
             if (ReferenceEquals(shared, pool))
             {
                 shared = null;
+            }
+
+            // A stopped pool serves nobody: the calls made without a pool go to the one set before it, or to the shared one.
+            if (InUse.RemoveAll(p => ReferenceEquals(p, pool)) > 0)
+            {
+                Volatile.Write(ref inUse, InUse.LastOrDefault());
+            }
+        }
+    }
+
+    private static void Release(WorkerPool pool)
+    {
+        lock (SharedLock)
+        {
+            var index = InUse.LastIndexOf(pool);
+            if (index >= 0)
+            {
+                InUse.RemoveAt(index);
+                Volatile.Write(ref inUse, InUse.LastOrDefault());
+            }
+        }
+    }
+
+    /// <summary>Undoes one <see cref="Use"/>, once.</summary>
+    private sealed class Lease(WorkerPool pool) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Release(pool);
             }
         }
     }

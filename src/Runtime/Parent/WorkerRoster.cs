@@ -141,7 +141,14 @@ internal sealed class WorkerRoster
             _starting.Remove(worker.Id);
             if (!expected && !wasRetiring)
             {
-                Interlocked.Increment(ref worker.RecycleReason is null ? ref _pool.Counters.WorkerCrashes : ref _pool.Counters.WorkersRecycled);
+                if (worker.RecycleReason is null)
+                {
+                    _pool.Counters.CountCrash();
+                }
+                else
+                {
+                    Interlocked.Increment(ref _pool.Counters.WorkersRecycled);
+                }
             }
 
             scheduler.RequeueLocked(notStarted, ref doomed);
