@@ -67,6 +67,7 @@ public sealed partial class PublishedAppTests(PackageFeed feed)
         var ours = TrimWarning().Matches(output)
             .Select(match => match.Groups["origin"].Value.Trim())
             .Where(origin => origin.StartsWith("Offload", StringComparison.Ordinal) || origin.StartsWith("ConsoleApp", StringComparison.Ordinal)
+                || origin.StartsWith("HostedApp", StringComparison.Ordinal) || origin.StartsWith("Microsoft.Extensions.DependencyInjection.Offload", StringComparison.Ordinal)
                 || origin.Contains("__Offload", StringComparison.Ordinal) || origin.Contains("StartupHookProvider", StringComparison.Ordinal))
             .Distinct()
             .ToArray();

@@ -3,8 +3,9 @@ using System.Globalization;
 namespace Offload.Apps.Tests.Infrastructure;
 
 /// <summary>
-/// The Offload package, packed once for the test run into a folder feed, with a version of its own, and a place to
-/// copy test apps to that restores from that feed (and the machine's default source, for everything else).
+/// The Offload and Offload.Hosting packages, packed once for the test run into a folder feed, with a version of their
+/// own, and a place to copy test apps to that restores from that feed (and the machine's default source, for everything
+/// else).
 /// </summary>
 /// <remarks>
 /// The version is new on every run: NuGet caches a package by id and version for good, so a fixed one would hand the
@@ -26,6 +27,9 @@ public sealed class PackageFeed : IAsyncLifetime
     /// <summary>The .nupkg file.</summary>
     public string Package => Path.Combine(Folder, $"Offload.{Version}.nupkg");
 
+    /// <summary>The Offload.Hosting .nupkg file, of the same version.</summary>
+    public string HostingPackage => Path.Combine(Folder, $"Offload.Hosting.{Version}.nupkg");
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
@@ -38,6 +42,12 @@ public sealed class PackageFeed : IAsyncLifetime
             Repository.Root,
             PackTimeout);
         Assert.True(pack.ExitCode == 0 && File.Exists(Package), $"dotnet pack failed:\n{pack.Tail()}");
+        var packHosting = await Command.RunAsync(
+            Command.Dotnet,
+            ["pack", Path.Combine(Repository.Root, "src", "Hosting", "Offload.Hosting.csproj"), "-c", Repository.Configuration, "--no-build", "-o", Folder, $"-p:PackageVersion={Version}"],
+            Repository.Root,
+            PackTimeout);
+        Assert.True(packHosting.ExitCode == 0 && File.Exists(HostingPackage), $"dotnet pack of Offload.Hosting failed:\n{packHosting.Tail()}");
 
         // The feed folder only: the machine's default source stays (no <clear/>), for MemoryPack and the rest.
         await File.WriteAllTextAsync(Path.Combine(Root, "nuget.config"), $"""
@@ -84,6 +94,7 @@ public sealed class PackageFeed : IAsyncLifetime
             ? configured
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         TryDelete(Path.Combine(packages, "offload", Version));
+        TryDelete(Path.Combine(packages, "offload.hosting", Version));
         return Task.CompletedTask;
     }
 
