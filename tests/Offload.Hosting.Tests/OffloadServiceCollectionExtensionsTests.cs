@@ -81,14 +81,22 @@ public sealed class OffloadServiceCollectionExtensionsTests
 
         // Hours of work: only a kill ends it.
         var endless = PrimeMath.CountPrimesAsync(pool, 0, 100_000_000_000);
-        await TestHelpers.WaitUntilAsync(() => pool.Workers.Any(w => w.CallsInFlight > 0));
+        try
+        {
+            await TestHelpers.WaitUntilAsync(() => pool.Workers.Any(w => w.CallsInFlight > 0));
 
-        var stopping = System.Diagnostics.Stopwatch.StartNew();
-        await host.StopAsync();
+            var stopping = System.Diagnostics.Stopwatch.StartNew();
+            await host.StopAsync();
 
-        Assert.InRange(stopping.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(8));
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => endless);
-        Assert.All(workers, pid => Assert.False(TestHelpers.IsAlive(pid), $"worker {pid} outlived the host"));
+            Assert.InRange(stopping.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(8));
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => endless.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.All(workers, pid => Assert.False(TestHelpers.IsAlive(pid), $"worker {pid} outlived the host"));
+        }
+        finally
+        {
+            // Should the stop not have ended the call, disposing the host would drain it for hours.
+            await pool.ShutdownAsync(ShutdownMode.Kill);
+        }
     }
 
     [Fact]
