@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
 using Offload.CompilerServices;
 using Offload.Parent;
+using Offload.Parent.Streaming;
 using Offload.Protocol;
 
 namespace Offload;
@@ -212,12 +213,16 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    Task<TResult> IWorkerPool.InvokeAsync<TArguments, TResult>(MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken) =>
-        OffloadCalls.InvokeAsync<TArguments, TResult>(this, method, arguments, cancellationToken);
+    Task<TResult> IWorkerPool.InvokeAsync<TArguments, TResult>(MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken) =>
+        CallIntake.InvokeAsync<TArguments, TResult>(this, method, arguments, progress, cancellationToken);
 
     /// <inheritdoc/>
-    Task IWorkerPool.InvokeAsync<TArguments>(MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken) =>
-        OffloadCalls.InvokeAsync(this, method, arguments, cancellationToken);
+    Task IWorkerPool.InvokeAsync<TArguments>(MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken) =>
+        CallIntake.InvokeAsync(this, method, arguments, progress, cancellationToken);
+
+    /// <inheritdoc/>
+    IAsyncEnumerable<TItem> IWorkerPool.StreamAsync<TArguments, TItem>(MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken) =>
+        new StreamCall<TArguments, TItem>(this, method, arguments, progress, cancellationToken);
 
     /// <inheritdoc/>
     IAsyncEnumerable<TResult> IWorkerPool.MapAsync<TItem, TArguments, TResult>(

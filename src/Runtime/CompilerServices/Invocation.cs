@@ -11,7 +11,7 @@ namespace Offload.CompilerServices;
 /// for the result. Generated invokers read the arguments and hand the method's result to one of the <c>Return</c> methods.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class Invocation
+public sealed partial class Invocation
 {
     private readonly byte[] _arguments;
     private readonly int _argumentsLength;

@@ -11,7 +11,7 @@ namespace Offload.Parent;
 internal static class CallIntake
 {
     /// <summary>Runs a method that returns a value in a worker of <paramref name="pool"/>.</summary>
-    public static Task<TResult> InvokeAsync<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+    public static Task<TResult> InvokeAsync<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
         if (cancellationToken.IsCancellationRequested)
@@ -23,14 +23,14 @@ internal static class CallIntake
         {
             return QueueIsFull(pool, method, out var refusal)
                 ? Task.FromException<TResult>(refusal)
-                : WaitForRoomAsync<TArguments, TResult>(pool, method, arguments, slots, cancellationToken);
+                : WaitForRoomAsync<TArguments, TResult>(pool, method, arguments, progress, slots, cancellationToken);
         }
 
-        return Submit<TArguments, TResult>(pool, method, arguments, cancellationToken);
+        return Submit<TArguments, TResult>(pool, method, arguments, progress, cancellationToken);
     }
 
     /// <summary>Runs a method with no result in a worker of <paramref name="pool"/>.</summary>
-    public static Task InvokeAsync<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+    public static Task InvokeAsync<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
         if (cancellationToken.IsCancellationRequested)
@@ -42,13 +42,13 @@ internal static class CallIntake
         {
             return QueueIsFull(pool, method, out var refusal)
                 ? Task.FromException(refusal)
-                : WaitForRoomAsync(pool, method, arguments, slots, cancellationToken);
+                : WaitForRoomAsync(pool, method, arguments, progress, slots, cancellationToken);
         }
 
-        return Submit(pool, method, arguments, cancellationToken);
+        return Submit(pool, method, arguments, progress, cancellationToken);
     }
 
-    private static Task<TResult> Submit<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+    private static Task<TResult> Submit<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
         if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var error))
@@ -57,12 +57,12 @@ internal static class CallIntake
             return Task.FromException<TResult>(error);
         }
 
-        var call = new PendingCall<TResult>(method, frame, callId) { QueueSlot = pool.QueueSlots };
+        var call = new PendingCall<TResult>(method, frame, callId) { QueueSlot = pool.QueueSlots, Progress = progress };
         pool.Submit(call, cancellationToken);
         return call.TypedTask;
     }
 
-    private static Task Submit<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+    private static Task Submit<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
         if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var error))
@@ -71,7 +71,7 @@ internal static class CallIntake
             return Task.FromException(error);
         }
 
-        var call = new PendingVoidCall(method, frame, callId) { QueueSlot = pool.QueueSlots };
+        var call = new PendingVoidCall(method, frame, callId) { QueueSlot = pool.QueueSlots, Progress = progress };
         pool.Submit(call, cancellationToken);
         return call.Task;
     }
@@ -80,18 +80,18 @@ internal static class CallIntake
     /// The slow path of a bounded queue that is full (<see cref="QueueFullMode.Wait"/>): the caller waits for a slot
     /// before its arguments are even encoded, so a full pool holds no more than its bound of encoded calls.
     /// </summary>
-    private static async Task<TResult> WaitForRoomAsync<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, TArguments arguments, SemaphoreSlim slots, CancellationToken cancellationToken)
+    private static async Task<TResult> WaitForRoomAsync<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, TArguments arguments, ProgressReceiver? progress, SemaphoreSlim slots, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
         await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await Submit<TArguments, TResult>(pool, method, arguments, cancellationToken).ConfigureAwait(false);
+        return await Submit<TArguments, TResult>(pool, method, arguments, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WaitForRoomAsync<TArguments>(WorkerPool pool, MethodDescriptor method, TArguments arguments, SemaphoreSlim slots, CancellationToken cancellationToken)
+    private static async Task WaitForRoomAsync<TArguments>(WorkerPool pool, MethodDescriptor method, TArguments arguments, ProgressReceiver? progress, SemaphoreSlim slots, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
         await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        await Submit(pool, method, arguments, cancellationToken).ConfigureAwait(false);
+        await Submit(pool, method, arguments, progress, cancellationToken).ConfigureAwait(false);
     }
 
     private static bool QueueIsFull(WorkerPool pool, MethodDescriptor method, out Exception refusal)

@@ -46,6 +46,9 @@ internal abstract class PendingCall : IOutgoingFrame
     /// <summary>The pool's counters, set when the call is submitted; the call counts its own outcome there.</summary>
     public PoolCounters? Counters { get; set; }
 
+    /// <summary>Where the worker's progress reports go; <see langword="null"/> when the caller gave none.</summary>
+    public ProgressReceiver? Progress { get; init; }
+
     /// <summary>The pool's queue bound, when this call took one of its slots and has not given it back yet.</summary>
     public SemaphoreSlim? QueueSlot { get; init; }
 
@@ -243,6 +246,22 @@ internal abstract class PendingCall : IOutgoingFrame
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="complete"/>, which completes the caller's task, once every progress report received so
+    /// far reached the caller: a call never completes before its last report.
+    /// </summary>
+    protected void AfterLastReport(Action complete)
+    {
+        if (Progress is { } progress)
+        {
+            progress.WhenDelivered(complete);
+        }
+        else
+        {
+            complete();
+        }
+    }
+
     protected abstract void SetResultFrom(in ReadOnlySequence<byte> body);
 
     protected abstract void SetException(Exception exception);
@@ -270,13 +289,20 @@ internal sealed class PendingCall<TResult> : PendingCall
         if (TryMarkCompleted())
         {
             CountSuccess();
-            _completion.SetResult(result!);
+            if (Progress is null)
+            {
+                _completion.SetResult(result!);
+            }
+            else
+            {
+                AfterLastReport(() => _completion.SetResult(result!));
+            }
         }
     }
 
-    protected override void SetException(Exception exception) => _completion.SetException(exception);
+    protected override void SetException(Exception exception) => AfterLastReport(() => _completion.SetException(exception));
 
-    protected override void SetCanceled(CancellationToken cancellationToken) => _completion.SetCanceled(cancellationToken);
+    protected override void SetCanceled(CancellationToken cancellationToken) => AfterLastReport(() => _completion.SetCanceled(cancellationToken));
 }
 
 /// <summary>A call with no result.</summary>
@@ -296,11 +322,18 @@ internal sealed class PendingVoidCall : PendingCall
         if (TryMarkCompleted())
         {
             CountSuccess();
-            _completion.SetResult();
+            if (Progress is null)
+            {
+                _completion.SetResult();
+            }
+            else
+            {
+                AfterLastReport(_completion.SetResult);
+            }
         }
     }
 
-    protected override void SetException(Exception exception) => _completion.SetException(exception);
+    protected override void SetException(Exception exception) => AfterLastReport(() => _completion.SetException(exception));
 
-    protected override void SetCanceled(CancellationToken cancellationToken) => _completion.SetCanceled(cancellationToken);
+    protected override void SetCanceled(CancellationToken cancellationToken) => AfterLastReport(() => _completion.SetCanceled(cancellationToken));
 }
