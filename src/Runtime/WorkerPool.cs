@@ -37,6 +37,7 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
     {
         Options = (options ?? new WorkerPoolOptions()).Clone().Validate();
         Logger = (ILogger?)Options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger.Instance;
+        WorkerLogs = Options.LoggerFactory is { } loggerFactory ? new WorkerLogReplay(loggerFactory) : null;
         QueueSlots = Options.MaxQueuedCalls is { } maxQueued ? new SemaphoreSlim(maxQueued, maxQueued) : null;
         Scheduler = new CallScheduler(this);
         Roster = new WorkerRoster(this);
@@ -81,6 +82,9 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
     internal WorkerPoolOptions Options { get; }
 
     internal ILogger Logger { get; }
+
+    /// <summary>Replays what worker code logs through <see cref="WorkerPoolOptions.LoggerFactory"/>; null without one.</summary>
+    internal WorkerLogReplay? WorkerLogs { get; }
 
     /// <summary>The one lock of the pool's state, the scheduler's and the roster's.</summary>
     internal Lock Lock { get; } = new();

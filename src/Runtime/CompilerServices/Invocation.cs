@@ -214,6 +214,26 @@ public sealed partial class Invocation
         cancellation?.Cancel();
     }
 
+    /// <summary>
+    /// <see cref="Cancel"/> for the worker's read loop to run off its thread: a user callback that throws, or a call
+    /// that finished meanwhile, must not break anything.
+    /// </summary>
+    internal void CancelSafely()
+    {
+        try
+        {
+            Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The call finished while the cancel was on its way.
+        }
+        catch (AggregateException)
+        {
+            // A user callback threw; the call itself reports what happens next.
+        }
+    }
+
     /// <summary>Releases the token's source once the call is over.</summary>
     internal void DisposeCancellation()
     {
@@ -234,6 +254,7 @@ public sealed partial class Invocation
             throw new InvalidOperationException("The call was already answered.");
         }
 
+        CloseProgress();
         buffer.Seal(kind, CallId);
         _send(buffer);
     }

@@ -1,5 +1,6 @@
 using MemoryPack;
 using Offload.CompilerServices;
+using Offload.Parent.Streaming;
 using Offload.Protocol;
 
 namespace Offload.Parent;
@@ -74,6 +75,28 @@ internal static class CallIntake
         var call = new PendingVoidCall(method, frame, callId) { QueueSlot = pool.QueueSlots, Progress = progress };
         pool.Submit(call, cancellationToken);
         return call.Task;
+    }
+
+    /// <summary>
+    /// Submits one streamed call and returns the caller's enumerator over its items. A streamed call takes no slot of
+    /// <see cref="WorkerPoolOptions.MaxQueuedCalls"/>: it is started by enumerating, which cannot wait for room, and it
+    /// holds a worker, not the queue, for most of its life. A call that cannot be sent fails on the first
+    /// <c>MoveNextAsync</c>.
+    /// </summary>
+    public static IAsyncEnumerator<TItem> SubmitStream<TArguments, TItem>(
+        WorkerPool pool, MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationTokenSource? linked, CancellationToken cancellationToken)
+        where TArguments : struct, IOffloadArguments
+    {
+        if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var error))
+        {
+            var failed = new PendingStreamCall<TItem>(method, FrameBuffer.Create(FrameHeader.Size), 0, pool.Scheduler, pool.Options.StreamWindow, linked);
+            failed.TryFail(error);
+            return failed;
+        }
+
+        var call = new PendingStreamCall<TItem>(method, frame, callId, pool.Scheduler, pool.Options.StreamWindow, linked) { Progress = progress };
+        pool.Submit(call, cancellationToken);
+        return call;
     }
 
     /// <summary>

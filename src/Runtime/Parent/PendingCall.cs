@@ -43,6 +43,12 @@ internal abstract class PendingCall : IOutgoingFrame
     /// <summary>Times this call was sent again after a failure (<see cref="MethodDescriptor.MaxRetries"/>).</summary>
     public int Retries { get; private set; }
 
+    /// <summary>Whether the call streams its result: its worker takes no other call until the stream ends.</summary>
+    public virtual bool IsStream => false;
+
+    /// <summary>Whether the call may still be sent again after a failure; a stream that delivered an item may not.</summary>
+    protected virtual bool MayRetry => true;
+
     /// <summary>The pool's counters, set when the call is submitted; the call counts its own outcome there.</summary>
     public PoolCounters? Counters { get; set; }
 
@@ -95,7 +101,7 @@ internal abstract class PendingCall : IOutgoingFrame
     /// </summary>
     public bool TryPrepareRetry()
     {
-        if (IsCompleted || Retries >= Method.MaxRetries)
+        if (IsCompleted || Retries >= Method.MaxRetries || !MayRetry)
         {
             return false;
         }
