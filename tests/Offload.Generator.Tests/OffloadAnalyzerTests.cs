@@ -1119,7 +1119,11 @@ public sealed class OffloadAnalyzerTests
 
                 public static int ScanMapAsync() => 0;
 
+                public static int ScanForEachAsync() => 0;
+
                 public static int CountMapAsync() => 0;
+
+                public static int CountMapUnorderedAsync() => 0;
             }
             """;
 
