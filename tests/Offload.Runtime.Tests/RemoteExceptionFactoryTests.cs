@@ -77,13 +77,14 @@ public sealed class RemoteExceptionFactoryTests
     }
 
     [Fact]
-    public void A_constructor_that_throws_or_takes_something_other_than_the_message_gives_RemoteInvocationException()
+    public void A_constructor_that_throws_or_does_not_take_the_message_and_inner_exception_gives_RemoteInvocationException()
     {
         var assembly = typeof(RemoteExceptionFactoryTests).Assembly.GetName().Name;
 
         Assert.IsType<RemoteInvocationException>(Create(Report(typeof(RefusingException).FullName!, "no", assembly: assembly)));
         Assert.IsType<RemoteInvocationException>(Create(Report(typeof(KeyedException).FullName!, "no entry for 'k'", assembly: assembly)));
         Assert.IsType<RemoteInvocationException>(Create(Report(typeof(string).FullName!, "not an exception")));
+        Assert.IsType<RemoteInvocationException>(Create(Report(typeof(InnerIgnoringException).FullName!, "no", assembly: assembly, inner: Report("System.IO.IOException", "disk"))));
     }
 
     [Fact]
@@ -151,3 +152,14 @@ public sealed class RefusingException : Exception
 
 /// <summary>A user exception whose string constructor takes a key, not a message.</summary>
 public sealed class KeyedException(string key) : Exception($"no entry for '{key}'");
+
+/// <summary>A user exception whose constructor drops the inner exception it is given.</summary>
+public sealed class InnerIgnoringException : Exception
+{
+    /// <summary>Keeps only the inner exception's type name.</summary>
+    public InnerIgnoringException(string message, Exception innerException)
+        : base(message) => CauseType = innerException.GetType().Name;
+
+    /// <summary>The inner exception's type name.</summary>
+    public string CauseType { get; }
+}
