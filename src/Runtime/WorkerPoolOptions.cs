@@ -69,6 +69,14 @@ public sealed class WorkerPoolOptions
     /// <summary>What a call does when <see cref="MaxQueuedCalls"/> are already waiting. Default <see cref="Offload.QueueFullMode.Wait"/>.</summary>
     public QueueFullMode QueueFullMode { get; set; } = QueueFullMode.Wait;
 
+    /// <summary>
+    /// What the caller gets when a method throws in a worker. Default <see cref="RemoteExceptionMode.OwnType"/>: an
+    /// exception of the type the worker threw where the parent can build one (so <c>catch (ArgumentException)</c> works
+    /// as in-process), else a <see cref="RemoteInvocationException"/>; <see cref="RemoteExceptionMode.Wrapped"/>: always a
+    /// <see cref="RemoteInvocationException"/>.
+    /// </summary>
+    public RemoteExceptionMode RemoteExceptions { get; set; } = RemoteExceptionMode.OwnType;
+
     /// <summary>How long a worker may take to start and connect back. Default 30 s.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -176,6 +184,11 @@ public sealed class WorkerPoolOptions
             throw new ArgumentOutOfRangeException(nameof(QueueFullMode), QueueFullMode, "Unknown mode.");
         }
 
+        if (!Enum.IsDefined(RemoteExceptions))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RemoteExceptions), RemoteExceptions, "Unknown mode.");
+        }
+
         if (StandardErrorTailLines < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(StandardErrorTailLines), StandardErrorTailLines, "Cannot be negative.");
@@ -198,6 +211,7 @@ public sealed class WorkerPoolOptions
             WorkerHeapHardLimitBytes = WorkerHeapHardLimitBytes,
             MaxQueuedCalls = MaxQueuedCalls,
             QueueFullMode = QueueFullMode,
+            RemoteExceptions = RemoteExceptions,
             StartTimeout = StartTimeout,
             ShutdownTimeout = ShutdownTimeout,
             WorkerOutput = WorkerOutput,

@@ -304,7 +304,7 @@ internal sealed partial class WorkerHandle : IFrameHandler
                     break;
                 case FrameKind.Error:
                     var error = ReadMessage<RemoteError>(body, $"error for call {call.CallId}") ?? RemoteError.Unknown;
-                    CallOutcomes.SettleRemoteError(call, error, Id, _options.MaxFrameBytes, _pool.Scheduler);
+                    CallOutcomes.SettleRemoteError(call, error, Id, _options, _pool.Scheduler);
                     break;
                 default:
                     call.TryCancel(CancellationToken.None);
