@@ -1,0 +1,92 @@
+using Spectre.Console;
+
+namespace Offload.Samples.Gallery;
+
+/// <summary>
+/// The big image's tiles as they arrive: a heat map of edge density, drawn as a Spectre <see cref="Canvas"/> (one
+/// cell per tile) on a terminal, or as characters in a log.
+/// </summary>
+public sealed class TileMap(int columns, int rows)
+{
+    private const string Shades = " .:-=+*#%@";
+
+    // Edge density of a busy tile is about 0.6; brighter means more edges.
+    private const double Busiest = 0.6;
+
+    private static readonly (double At, Color Color)[] Stops =
+        [(0, new Color(20, 20, 60)), (0.25, new Color(110, 30, 130)), (0.5, new Color(215, 70, 60)), (0.75, new Color(250, 175, 40)), (1, new Color(255, 250, 190))];
+
+    private readonly double?[,] _edges = new double?[rows, columns];
+    private readonly Lock _lock = new();
+    private int _count;
+
+    /// <summary>Tiles received so far.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Tiles in the image.</summary>
+    public int Total => columns * rows;
+
+    /// <summary>Records a tile.</summary>
+    public void Add(TileReport tile)
+    {
+        lock (_lock)
+        {
+            _edges[tile.Row, tile.Column] = tile.EdgeDensity;
+            _count++;
+        }
+    }
+
+    /// <summary>The map so far; tiles still to come are grey.</summary>
+    public Canvas ToCanvas()
+    {
+        var canvas = new Canvas(columns, rows);
+        lock (_lock)
+        {
+            for (var row = 0; row < rows; row++)
+            {
+                for (var column = 0; column < columns; column++)
+                {
+                    canvas.SetPixel(column, row, _edges[row, column] is { } edges ? Heat(edges) : Color.Grey15);
+                }
+            }
+        }
+
+        return canvas;
+    }
+
+    /// <summary>The map as lines of characters, denser for more edges; '?' for a tile that never came.</summary>
+    public IEnumerable<string> ToText()
+    {
+        lock (_lock)
+        {
+            var lines = new List<string>(rows);
+            for (var row = 0; row < rows; row++)
+            {
+                var line = new char[columns];
+                for (var column = 0; column < columns; column++)
+                {
+                    line[column] = _edges[row, column] is { } edges ? Shades[(int)Math.Round(Scale(edges) * (Shades.Length - 1))] : '?';
+                }
+
+                lines.Add(new string(line));
+            }
+
+            return lines;
+        }
+    }
+
+    private static double Scale(double edges) => Math.Clamp(edges / Busiest, 0, 1);
+
+    private static Color Heat(double edges)
+    {
+        var t = Scale(edges);
+        var upper = Array.FindIndex(Stops, stop => stop.At >= t);
+        if (upper <= 0)
+        {
+            return Stops[0].Color;
+        }
+
+        var (from, to) = (Stops[upper - 1], Stops[upper]);
+        return from.Color.Blend(to.Color, (float)((t - from.At) / (to.At - from.At)));
+    }
+}
