@@ -14,7 +14,6 @@ namespace Offload.Samples.Gallery;
 /// </summary>
 public sealed class GalleryView
 {
-    private const int ResultsShown = 6;
     private static readonly TimeSpan PlainProgressEvery = TimeSpan.FromSeconds(1);
 
     private readonly bool _live;
@@ -26,6 +25,7 @@ public sealed class GalleryView
     private ProgressContext? _context;
     private ProgressTask? _overall;
     private int _done;
+    private int _rowsShown = 6;
 
     /// <summary>A view that draws live on the terminal (<paramref name="live"/>) or prints lines.</summary>
     public GalleryView(bool live, LogFeed feed)
@@ -51,11 +51,16 @@ public sealed class GalleryView
         }
     }
 
-    /// <summary>Runs the batch <paramref name="work"/> of <paramref name="total"/> images under the display.</summary>
-    public async Task ShowBatchAsync(int total, Func<Task> work)
+    /// <summary>
+    /// Runs the batch <paramref name="work"/> of <paramref name="total"/> images, at most <paramref name="inFlight"/>
+    /// at a time, under the display.
+    /// </summary>
+    public async Task ShowBatchAsync(int total, int inFlight, Func<Task> work)
     {
         if (_live)
         {
+            // Results and log lines share what the terminal has left below the bars (one per worker, and the total).
+            _rowsShown = Math.Clamp((AnsiConsole.Profile.Height - inFlight - 12) / 2, 2, 6);
             await AnsiConsole.Progress()
                 .AutoClear(false)
                 .HideCompleted(true)
@@ -117,7 +122,7 @@ public sealed class GalleryView
         {
             _done++;
             _recent.Enqueue(report);
-            if (_recent.Count > ResultsShown)
+            if (_recent.Count > _rowsShown)
             {
                 _recent.Dequeue();
             }
@@ -192,8 +197,8 @@ public sealed class GalleryView
     private Table RecentResults(int total)
     {
         var table = new Table().Border(TableBorder.Simple).Expand();
-        table.Title = new TableTitle(string.Create(CultureInfo.InvariantCulture, $"finished: {Volatile.Read(ref _done)} of {total}"));
-        table.AddColumns("image", "size", "edges", "brightness", "contrast", "sha256", "time", "worker");
+        table.Title = new TableTitle(string.Create(CultureInfo.InvariantCulture, $"finished: {Volatile.Read(ref _done)} of {total}, latest first"));
+        table.AddColumns("image", "size", "edges", "brightness", "contrast", "time", "worker");
         lock (_lock)
         {
             foreach (var report in _recent.Reverse())
@@ -204,7 +209,6 @@ public sealed class GalleryView
                     report.EdgeDensity.ToString("P1", CultureInfo.InvariantCulture),
                     report.MeanLuma.ToString("0.00", CultureInfo.InvariantCulture),
                     report.Contrast.ToString("0.00", CultureInfo.InvariantCulture),
-                    report.Hash,
                     report.ElapsedMilliseconds.ToString("0 'ms'", CultureInfo.InvariantCulture),
                     report.WorkerId.ToString(CultureInfo.InvariantCulture));
             }
@@ -215,10 +219,16 @@ public sealed class GalleryView
 
     private Panel RecentLogs()
     {
-        var lines = _feed.Recent();
-        IRenderable body = lines.Count == 0
+        // One line each, cut to the panel's width: a wrapped line would push the display off the screen.
+        var width = Math.Max(AnsiConsole.Profile.Width - 4, 20);
+        var lines = _feed.Recent().TakeLast(_rowsShown).ToArray();
+        IRenderable body = lines.Length == 0
             ? new Markup("[grey]nothing logged yet[/]")
-            : new Rows(lines.Select(line => new Markup($"[{LevelColor(line.Level)}]{Markup.Escape(line.ToString())}[/]")));
+            : new Rows(lines.Select(line =>
+            {
+                var text = line.ToString();
+                return new Markup($"[{LevelColor(line.Level)}]{Markup.Escape(text.Length > width ? text[..(width - 1)] + "…" : text)}[/]");
+            }));
         return new Panel(body) { Header = new PanelHeader(" worker logs "), Expand = true };
     }
 

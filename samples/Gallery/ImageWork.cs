@@ -20,6 +20,9 @@ public sealed partial class ImageWork
 
     private const int TileBlurRadius = 8;
 
+    // Below this standard deviation of luma (0 to 1) an image is flat enough that its edge count says little.
+    private const double LowContrast = 0.07;
+
     private ImageWork()
     {
     }
@@ -45,7 +48,7 @@ public sealed partial class ImageWork
 
         var elapsed = stopwatch.Elapsed.TotalMilliseconds;
         LogAnalyzed(logger, name, image.Width, image.Height, edges * 100, mean, elapsed);
-        if (contrast < 0.1)
+        if (contrast < LowContrast)
         {
             LogLowContrast(logger, name, contrast);
         }

@@ -27,7 +27,14 @@ catch (ArgumentException e)
 
 var feed = new LogFeed();
 using var loggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Information).AddProvider(feed));
-var view = new GalleryView(live: !options.Plain && !Console.IsOutputRedirected, feed);
+var live = !options.Plain && !Console.IsOutputRedirected;
+if (!live)
+{
+    // No terminal to fit: Spectre would assume 80 columns and wrap the summary table.
+    AnsiConsole.Profile.Width = 120;
+}
+
+var view = new GalleryView(live, feed);
 
 var stopwatch = Stopwatch.StartNew();
 using var library = ImageLibrary.Create(options.Count, options.Quick);
@@ -35,7 +42,7 @@ view.Say(Markup.Escape(Invariant($"Made {library.Images.Count} synthetic images 
 
 // The baseline: the same analysis in this process, one image at a time, on every k-th image (so that it sees the
 // same mix of sizes). A warm-up first, here as in the workers, so that neither side pays for JIT compilation.
-var baselineCount = Math.Min(library.Images.Count, options.Quick ? 3 : Math.Max(3, options.Count / 8));
+var baselineCount = Math.Min(library.Images.Count, options.Quick ? 4 : Math.Max(4, options.Count / 8));
 var subset = Enumerable.Range(0, baselineCount).Select(i => library.Images[i * library.Images.Count / baselineCount]).ToArray();
 ImageWork.Analyze(library.WarmUp.Path, ActionProgress<int>.None, NullLogger<ImageWork>.Instance);
 stopwatch.Restart();
@@ -54,7 +61,7 @@ view.Say(Invariant($"A pool of {options.Workers} worker(s) on {Environment.Proce
 // The batch: as many images in flight as there are workers, each with its own progress bar.
 var reports = new ConcurrentBag<ImageReport>();
 stopwatch.Restart();
-await view.ShowBatchAsync(library.Images.Count, () => Parallel.ForEachAsync(
+await view.ShowBatchAsync(library.Images.Count, options.Workers, () => Parallel.ForEachAsync(
     library.Images,
     new ParallelOptions { MaxDegreeOfParallelism = options.Workers },
     async (image, cancellationToken) =>
@@ -66,7 +73,7 @@ await view.ShowBatchAsync(library.Images.Count, () => Parallel.ForEachAsync(
 var batch = stopwatch.Elapsed;
 
 // One big image, made and scanned in the workers: each takes a band of tile rows and streams its tiles back.
-var (width, height) = options.Quick ? (2048, 1024) : (4096, 3072);
+var (width, height) = options.Quick ? (2048, 1024) : (4096, 2048);
 var map = new TileMap(width / ImageWork.TileSize, height / ImageWork.TileSize);
 var rows = height / ImageWork.TileSize;
 var bandCount = Math.Min(options.Workers, rows);
@@ -87,14 +94,14 @@ var sequentialRate = sequentialBytes / sequential.TotalSeconds;
 var poolRate = total / batch.TotalSeconds;
 var table = new Table { Title = new TableTitle("Summary") };
 table.AddColumn("run");
-foreach (var column in new[] { "work", "MB", "wall time", "per second", "MB/s", "speedup" })
+foreach (var column in new[] { "work", "MB", "wall time", "rate", "MB/s", "speedup" })
 {
     table.AddColumn(new TableColumn(column).RightAligned());
 }
 
-table.AddRow("in this process, one at a time", Invariant($"{subset.Length} images"), Mb(sequentialBytes), Invariant($"{sequential.TotalSeconds:0.00} s"), Invariant($"{subset.Length / sequential.TotalSeconds:0.0} images"), Mb(sequentialRate), "1.00x");
-table.AddRow(Invariant($"pool, {options.Workers} worker(s)"), Invariant($"{library.Images.Count} images"), Mb(total), Invariant($"{batch.TotalSeconds:0.00} s"), Invariant($"{library.Images.Count / batch.TotalSeconds:0.0} images"), Mb(poolRate), Invariant($"{poolRate / sequentialRate:0.00}x"));
-table.AddRow(Invariant($"pool, tiles streamed"), Invariant($"{map.Total} tiles"), Mb((long)width * height * 4), Invariant($"{scan.TotalSeconds:0.00} s"), Invariant($"{map.Count / scan.TotalSeconds:0} tiles"), Mb((long)width * height * 4 / scan.TotalSeconds), "-");
+table.AddRow("in-process, sequential", Invariant($"{subset.Length} images"), Mb(sequentialBytes), Invariant($"{sequential.TotalSeconds:0.00} s"), Invariant($"{subset.Length / sequential.TotalSeconds:0.0} images/s"), Mb(sequentialRate), "1.00x");
+table.AddRow(Invariant($"pool of {options.Workers} worker(s)"), Invariant($"{library.Images.Count} images"), Mb(total), Invariant($"{batch.TotalSeconds:0.00} s"), Invariant($"{library.Images.Count / batch.TotalSeconds:0.0} images/s"), Mb(poolRate), Invariant($"{poolRate / sequentialRate:0.00}x"));
+table.AddRow("pool, streamed tiles", Invariant($"{map.Total} tiles"), Mb((long)width * height * 4), Invariant($"{scan.TotalSeconds:0.00} s"), Invariant($"{map.Count / scan.TotalSeconds:0} tiles/s"), Mb((long)width * height * 4 / scan.TotalSeconds), "-");
 AnsiConsole.WriteLine();
 AnsiConsole.Write(table);
 

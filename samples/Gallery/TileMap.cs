@@ -10,15 +10,15 @@ public sealed class TileMap(int columns, int rows)
 {
     private const string Shades = " .:-=+*#%@";
 
-    // Edge density of a busy tile is about 0.6; brighter means more edges.
-    private const double Busiest = 0.6;
-
     private static readonly (double At, Color Color)[] Stops =
         [(0, new Color(20, 20, 60)), (0.25, new Color(110, 30, 130)), (0.5, new Color(215, 70, 60)), (0.75, new Color(250, 175, 40)), (1, new Color(255, 250, 190))];
 
     private readonly double?[,] _edges = new double?[rows, columns];
     private readonly Lock _lock = new();
     private int _count;
+
+    // The busiest tile so far is the top of the scale, so that the map shows contrast whatever the image.
+    private double _busiest = 0.01;
 
     /// <summary>Tiles received so far.</summary>
     public int Count => Volatile.Read(ref _count);
@@ -32,6 +32,7 @@ public sealed class TileMap(int columns, int rows)
         lock (_lock)
         {
             _edges[tile.Row, tile.Column] = tile.EdgeDensity;
+            _busiest = Math.Max(_busiest, tile.EdgeDensity);
             _count++;
         }
     }
@@ -75,9 +76,9 @@ public sealed class TileMap(int columns, int rows)
         }
     }
 
-    private static double Scale(double edges) => Math.Clamp(edges / Busiest, 0, 1);
+    private double Scale(double edges) => Math.Clamp(edges / _busiest, 0, 1);
 
-    private static Color Heat(double edges)
+    private Color Heat(double edges)
     {
         var t = Scale(edges);
         var upper = Array.FindIndex(Stops, stop => stop.At >= t);
