@@ -70,6 +70,12 @@ foreach (var workers in workerCounts)
     }
 }
 
+if (Console.IsOutputRedirected)
+{
+    // Set the table apart from the progress lines (on a terminal, the progress line is gone by now).
+    Console.WriteLine();
+}
+
 PrintTable(["run", "workers", "segments", "wall time", "speedup", "primes"], rows);
 Console.WriteLine();
 Console.WriteLine(allAgree ? "All runs agree." : "Runs DISAGREE: see the rows marked MISMATCH.");
