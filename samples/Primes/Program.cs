@@ -22,7 +22,7 @@ Console.WriteLine();
 PrimeCounter.CountPrimes(0, 100_000);
 var stopwatch = Stopwatch.StartNew();
 long expected;
-using (var line = new ProgressLine("sequential (in-process)", [(0, limit)]))
+using (var line = new ProgressLine("sequential", [(0, limit)]))
 {
     expected = PrimeCounter.CountPrimesWithProgress(0, limit, line.Segment(0));
     line.Complete(0, expected);
@@ -46,7 +46,7 @@ foreach (var workers in workerCounts)
         var ranges = Segments(limit, segments).ToArray();
         stopwatch.Restart();
         long[] counts;
-        using (var line = new ProgressLine($"{workers} worker(s), {segments} segments", ranges))
+        using (var line = new ProgressLine($"pool of {workers}", ranges))
         {
             counts = await Task.WhenAll(ranges.Select(async (s, i) =>
             {

@@ -78,10 +78,10 @@ internal sealed class ProgressLine : IDisposable
             _closed = final;
             var line = string.Create(
                 CultureInfo.InvariantCulture,
-                $"progress: {_label}: {_segmentsDone}/{_checked.Length} segments, {_checked.Sum():N0} of {_totalNumbers:N0} numbers checked, {_found.Sum():N0} primes so far, {_stopwatch.Elapsed.TotalSeconds:0.0} s");
+                $"{_label}: {_segmentsDone}/{_checked.Length} segments, {100.0 * _checked.Sum() / Math.Max(_totalNumbers, 1):0}% of {_totalNumbers:N0} checked, {_found.Sum():N0} primes so far, {_stopwatch.Elapsed.TotalSeconds:0.0} s");
             if (!_inPlace)
             {
-                Console.WriteLine(line);
+                Console.WriteLine("progress: " + line);
                 return;
             }
 
