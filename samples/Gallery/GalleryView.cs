@@ -181,9 +181,15 @@ public sealed class GalleryView
     private static string TileProgress(TileMap map, TimeSpan elapsed) =>
         string.Create(CultureInfo.InvariantCulture, $"progress: {map.Count}/{map.Total} tiles streamed back, {elapsed.TotalSeconds:0.0} s");
 
-    private IRenderable TilesView(TileMap map, string title) => new Rows(
-        new Panel(map.ToCanvas()) { Header = new PanelHeader(Markup.Escape($" {title}: {map.Count}/{map.Total} tiles ")) },
-        RecentLogs());
+    private IRenderable TilesView(TileMap map, string title)
+    {
+        // The heat map takes what the terminal has above the title and the log panel.
+        var scale = map.PixelsPerTile(AnsiConsole.Profile.Width - 2, AnsiConsole.Profile.Height - _rowsShown - 5);
+        return new Rows(
+            new Markup(Markup.Escape($"{title}: {map.Count}/{map.Total} tiles streamed back (brighter: more edges)")),
+            map.ToCanvas(scale),
+            RecentLogs());
+    }
 
     private string PlainProgress(int total, TimeSpan elapsed)
     {
@@ -196,7 +202,7 @@ public sealed class GalleryView
 
     private Table RecentResults(int total)
     {
-        var table = new Table().Border(TableBorder.Simple).Expand();
+        var table = new Table().Border(TableBorder.Simple);
         table.Title = new TableTitle(string.Create(CultureInfo.InvariantCulture, $"finished: {Volatile.Read(ref _done)} of {total}, latest first"));
         table.AddColumns("image", "size", "edges", "brightness", "contrast", "time", "worker");
         lock (_lock)

@@ -37,23 +37,29 @@ public sealed class TileMap(int columns, int rows)
         }
     }
 
-    /// <summary>The map so far; tiles still to come are grey.</summary>
-    public Canvas ToCanvas()
+    /// <summary>
+    /// The map so far, each tile a square of <paramref name="pixelsPerTile"/> canvas pixels (a pixel is half a
+    /// character tall); tiles still to come are grey.
+    /// </summary>
+    public Canvas ToCanvas(int pixelsPerTile)
     {
-        var canvas = new Canvas(columns, rows);
+        var canvas = new Canvas(columns * pixelsPerTile, rows * pixelsPerTile);
         lock (_lock)
         {
-            for (var row = 0; row < rows; row++)
+            for (var y = 0; y < rows * pixelsPerTile; y++)
             {
-                for (var column = 0; column < columns; column++)
+                for (var x = 0; x < columns * pixelsPerTile; x++)
                 {
-                    canvas.SetPixel(column, row, _edges[row, column] is { } edges ? Heat(edges) : Color.Grey15);
+                    canvas.SetPixel(x, y, _edges[y / pixelsPerTile, x / pixelsPerTile] is { } edges ? Heat(edges) : Color.Grey15);
                 }
             }
         }
 
         return canvas;
     }
+
+    /// <summary>The most canvas pixels per tile, up to 4, that fit <paramref name="width"/> characters and <paramref name="height"/> lines.</summary>
+    public int PixelsPerTile(int width, int height) => Math.Clamp(Math.Min(width / columns, 2 * height / rows), 1, 4);
 
     /// <summary>The map as lines of characters, denser for more edges; '?' for a tile that never came.</summary>
     public IEnumerable<string> ToText()
