@@ -129,7 +129,8 @@ public sealed class StreamingTests : IAsyncLifetime, IDisposable
 
         Assert.Equal([0, 1, 2], items);
         Assert.Contains("failed at item 3", error.Message, StringComparison.Ordinal);
-        Assert.True(error is InvalidOperationException or RemoteInvocationException { RemoteTypeName: "System.InvalidOperationException" }, error.ToString());
+        Assert.IsType<InvalidOperationException>(error);
+        Assert.Equal("System.InvalidOperationException", error.Data[RemoteExceptionData.RemoteType]);
     }
 
     [Fact]

@@ -11,8 +11,8 @@ namespace Offload.Parent.Streaming;
 /// most <see cref="WorkerPoolOptions.StreamWindow"/> items beyond what the caller took, so the queue stays bounded.
 /// </summary>
 /// <remarks>
-/// The call's end (<see cref="FrameKind.StreamEnd"/>), failure or cancellation completes the queue: the caller gets every
-/// item that arrived, then the end or the exception. A stream is never sent again once an item arrived: the caller has
+/// The call's end (<see cref="FrameKind.StreamEnd"/>) or failure completes the queue: the caller gets every item that
+/// arrived, then the end or the exception. A cancellation ends it at once: the next <see cref="MoveNextAsync"/> throws. A stream is never sent again once an item arrived: the caller has
 /// seen part of its result.
 /// </remarks>
 internal sealed class PendingStreamCall<TItem> : PendingCall, IStreamedCall, IAsyncEnumerator<TItem>
@@ -21,6 +21,7 @@ internal sealed class PendingStreamCall<TItem> : PendingCall, IStreamedCall, IAs
     private readonly CallScheduler _scheduler;
     private readonly int _creditBatch;
     private readonly CancellationTokenSource? _linked;
+    private OperationCanceledException? _canceled;
     private int _received;
     private int _takenSinceCredit;
 
@@ -56,6 +57,12 @@ internal sealed class PendingStreamCall<TItem> : PendingCall, IStreamedCall, IAs
 
     public async ValueTask<bool> MoveNextAsync()
     {
+        // A canceled stream ends at once: items already here are not handed out after the caller canceled.
+        if (Volatile.Read(ref _canceled) is { } canceled)
+        {
+            throw canceled;
+        }
+
         TItem? item;
         while (!_items.Reader.TryRead(out item))
         {
@@ -99,6 +106,10 @@ internal sealed class PendingStreamCall<TItem> : PendingCall, IStreamedCall, IAs
 
     protected override void SetException(Exception exception) => AfterLastReport(() => _items.Writer.TryComplete(exception));
 
-    protected override void SetCanceled(CancellationToken cancellationToken) =>
-        AfterLastReport(() => _items.Writer.TryComplete(new OperationCanceledException(cancellationToken)));
+    protected override void SetCanceled(CancellationToken cancellationToken)
+    {
+        var canceled = new OperationCanceledException(cancellationToken);
+        Volatile.Write(ref _canceled, canceled);
+        AfterLastReport(() => _items.Writer.TryComplete(canceled));
+    }
 }
