@@ -67,7 +67,9 @@ internal sealed class ProgressSender<T> : IProgress<T>, IOutgoingFrame
         {
             if (_channel.TryEnqueue(this))
             {
-                _channel.Flush();
+                // Written by a pool thread, not the method's: a report costs the method its serialization, not a
+                // system call, and reports made while the write is under way coalesce into the one queued frame.
+                _channel.FlushDeferred();
             }
             else
             {
