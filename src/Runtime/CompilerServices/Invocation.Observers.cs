@@ -64,19 +64,8 @@ public sealed partial class Invocation
             {
                 // Waits while the caller is a whole window behind: a slow consumer stops a fast producer here.
                 await credits.WaitAsync(token).ConfigureAwait(false);
-                var frame = FrameBuffer.CreateMessage(item);
-                if (frame.Length > _maxFrameBytes)
-                {
-                    var size = frame.Length;
-                    frame.Dispose();
-                    throw new PayloadTooLargeException(
-                        $"A streamed item of {size} bytes is more than the maximum frame size of {_maxFrameBytes} bytes; raise WorkerPoolOptions.MaxFrameBytes or yield smaller items.")
-                    {
-                        PayloadBytes = size,
-                        MaxFrameBytes = _maxFrameBytes,
-                    };
-                }
-
+                var frame = FrameBuffer.CreateMessage(item, _maxFrameBytes, static (size, max) =>
+                    $"A streamed item of {size} bytes is more than the maximum frame size of {max} bytes; raise WorkerPoolOptions.MaxFrameBytes or yield smaller items.");
                 frame.Seal(FrameKind.StreamItem, CallId);
                 if (Channel is null || !Channel.TrySend(frame))
                 {

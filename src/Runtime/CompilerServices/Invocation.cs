@@ -106,19 +106,8 @@ public sealed partial class Invocation
     /// <summary>Answers with <paramref name="result"/>.</summary>
     public ValueTask Return<TResult>(TResult result)
     {
-        var buffer = FrameBuffer.CreateMessage(result);
-        if (buffer.Length > _maxFrameBytes)
-        {
-            var size = buffer.Length;
-            buffer.Dispose();
-            throw new PayloadTooLargeException(
-                $"{size} bytes is more than the maximum frame size of {_maxFrameBytes} bytes; raise WorkerPoolOptions.MaxFrameBytes or return less.")
-            {
-                PayloadBytes = size,
-                MaxFrameBytes = _maxFrameBytes,
-            };
-        }
-
+        var buffer = FrameBuffer.CreateMessage(result, _maxFrameBytes, static (size, max) =>
+            $"{size} bytes is more than the maximum frame size of {max} bytes; raise WorkerPoolOptions.MaxFrameBytes or return less.");
         Send(FrameKind.Result, buffer);
         return ValueTask.CompletedTask;
     }

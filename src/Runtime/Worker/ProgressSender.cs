@@ -31,18 +31,8 @@ internal sealed class ProgressSender<T> : IProgress<T>, IOutgoingFrame
 
     public void Report(T value)
     {
-        var frame = FrameBuffer.CreateMessage(value);
-        if (frame.Length > _maxFrameBytes)
-        {
-            var size = frame.Length;
-            frame.Dispose();
-            throw new PayloadTooLargeException($"A progress report of {size} bytes is more than the maximum frame size of {_maxFrameBytes} bytes.")
-            {
-                PayloadBytes = size,
-                MaxFrameBytes = _maxFrameBytes,
-            };
-        }
-
+        var frame = FrameBuffer.CreateMessage(value, _maxFrameBytes, static (size, max) =>
+            $"A progress report of {size} bytes is more than the maximum frame size of {max} bytes.");
         frame.Seal(FrameKind.Progress, _callId);
         FrameBuffer? replaced;
         bool enqueue;
