@@ -4,8 +4,10 @@ using Offload;
 using Offload.Samples.Primes;
 
 // Counts the primes below N by splitting [0, N) into segments, first sequentially in this process, then through
-// pools of worker processes (each segment is one call of PrimeCounter.CountPrimesAsync), and checks that every run
-// finds the same count. `--quick` uses a smaller N; `--limit N` sets N.
+// pools of worker processes (each segment is one call of PrimeCounter.CountPrimesWithProgressAsync), and checks that
+// every run finds the same count. While a run works, a progress line shows segments done, numbers checked and primes
+// found so far, fed by the method's IProgress parameter from the workers. `--quick` uses a smaller N; `--limit N`
+// sets N.
 var quick = args.Contains("--quick");
 var limit = ReadLimit(args) ?? (quick ? 2_000_000L : 10_000_000L);
 var cores = Environment.ProcessorCount;
@@ -19,7 +21,13 @@ Console.WriteLine();
 // that neither pays for JIT compilation inside the timed runs.
 PrimeCounter.CountPrimes(0, 100_000);
 var stopwatch = Stopwatch.StartNew();
-var expected = PrimeCounter.CountPrimes(0, limit);
+long expected;
+using (var line = new ProgressLine("sequential", [(0, limit)]))
+{
+    expected = PrimeCounter.CountPrimesWithProgress(0, limit, line.Segment(0));
+    line.Complete(0, expected);
+}
+
 var sequential = stopwatch.Elapsed;
 
 var rows = new List<string[]> { new[] { "sequential (in-process)", "1", "-", Ms(sequential), "1.00x", expected.ToString("N0", CultureInfo.InvariantCulture) } };
@@ -30,12 +38,24 @@ foreach (var workers in workerCounts)
     stopwatch.Restart();
     await pool.StartAsync();
     var startup = stopwatch.Elapsed;
-    await Task.WhenAll(Enumerable.Range(0, workers * 4).Select(_ => PrimeCounter.CountPrimesAsync(pool, 0, 100_000)));
+    var ignored = new Progress<(long Checked, long Found)>();
+    await Task.WhenAll(Enumerable.Range(0, workers * 4).Select(_ => PrimeCounter.CountPrimesWithProgressAsync(pool, 0, 100_000, ignored)));
 
     foreach (var segments in segmentCounts)
     {
+        var ranges = Segments(limit, segments).ToArray();
         stopwatch.Restart();
-        var counts = await Task.WhenAll(Segments(limit, segments).Select(s => PrimeCounter.CountPrimesAsync(pool, s.From, s.To)));
+        long[] counts;
+        using (var line = new ProgressLine($"pool of {workers}", ranges))
+        {
+            counts = await Task.WhenAll(ranges.Select(async (s, i) =>
+            {
+                var count = await PrimeCounter.CountPrimesWithProgressAsync(pool, s.From, s.To, line.Segment(i));
+                line.Complete(i, count);
+                return count;
+            }));
+        }
+
         var elapsed = stopwatch.Elapsed;
         var total = counts.Sum();
         allAgree &= total == expected;
@@ -48,6 +68,12 @@ foreach (var workers in workerCounts)
             total.ToString("N0", CultureInfo.InvariantCulture) + (total == expected ? "" : " MISMATCH"),
         ]);
     }
+}
+
+if (Console.IsOutputRedirected)
+{
+    // Set the table apart from the progress lines (on a terminal, the progress line is gone by now).
+    Console.WriteLine();
 }
 
 PrintTable(["run", "workers", "segments", "wall time", "speedup", "primes"], rows);

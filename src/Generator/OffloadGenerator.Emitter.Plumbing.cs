@@ -137,15 +137,23 @@ public sealed partial class OffloadGenerator
         }
 
         /// <summary>
-        /// The batch invoker: runs a map chunk by handing the runtime a static lambda that calls the method for one
-        /// item's arguments (binding its CancellationToken to the chunk's), wrapping a Task in a ValueTask.
+        /// The batch invoker: runs a map chunk by handing the runtime a lambda that calls the method for one item's
+        /// arguments (binding its CancellationToken to the chunk's), wrapping a Task in a ValueTask. The lambda is static,
+        /// unless the method takes loggers: those are made once per chunk, before it, and the lambda captures them, so a
+        /// chunk allocates one closure and its items nothing.
         /// </summary>
         private static void WriteBatchInvoker(SourceWriter writer, MethodModel model)
         {
             var index = 0;
-            var arguments = string.Join(", ", model.Parameters.Select(p => p.IsCancellationToken ? "cancellationToken" : $"arguments.Arg{index++}"));
+            var loggers = 0;
+            var arguments = string.Join(", ", model.Parameters.Select(p => p.Kind switch
+            {
+                ParameterKind.CancellationToken => "cancellationToken",
+                ParameterKind.Logger => "logger" + (loggers++).ToString(CultureInfo.InvariantCulture),
+                _ => $"arguments.Arg{index++}",
+            }));
             var call = $"{model.MethodName}({arguments})";
-            var lambda = "static (arguments, cancellationToken) => ";
+            var lambda = loggers == 0 ? "static (arguments, cancellationToken) => " : "(arguments, cancellationToken) => ";
             var run = model.ReturnKind switch
             {
                 ReturnKind.Void => $"RunBatch<{model.ArgumentsTypeName}>({lambda}{call})",
@@ -158,13 +166,33 @@ public sealed partial class OffloadGenerator
 
             writer.Line("/// <summary>Runs one map chunk in a worker, item by item; called by the generated dispatcher.</summary>");
             writer.Line($"internal static {ValueTask} {model.BatchInvokerName}(global::Offload.CompilerServices.Invocation invocation)");
-            writer.Line($"    => invocation.{run};");
+            if (loggers == 0)
+            {
+                writer.Line($"    => invocation.{run};");
+                return;
+            }
+
+            writer.OpenBlock();
+            var logger = 0;
+            foreach (var parameter in model.Parameters.Where(static p => p.Kind == ParameterKind.Logger))
+            {
+                writer.Line($"var logger{(logger++).ToString(CultureInfo.InvariantCulture)} = {BindLogger(model, parameter)};");
+            }
+
+            writer.Line($"return invocation.{run};");
+            writer.CloseBlock();
         }
 
         private static void WriteInvoker(SourceWriter writer, MethodModel model)
         {
             var index = 0;
-            var arguments = string.Join(", ", model.Parameters.Select(p => p.IsCancellationToken ? "invocation.CancellationToken" : $"arguments.Arg{index++}"));
+            var arguments = string.Join(", ", model.Parameters.Select(p => p.Kind switch
+            {
+                ParameterKind.CancellationToken => "invocation.CancellationToken",
+                ParameterKind.Progress => $"invocation.GetProgress<{p.TypeArgument}>()",
+                ParameterKind.Logger => BindLogger(model, p),
+                _ => $"arguments.Arg{index++}",
+            }));
             var call = $"{model.MethodName}({arguments})";
 
             writer.Line("/// <summary>Runs one call in a worker; called by the generated dispatcher.</summary>");
@@ -188,6 +216,9 @@ public sealed partial class OffloadGenerator
                 case ReturnKind.ValueTask:
                     writer.Line($"return invocation.ReturnValueTask({call});");
                     break;
+                case ReturnKind.Stream:
+                    writer.Line($"return invocation.ReturnStream<{model.ResultType}>({call});");
+                    break;
                 default:
                     writer.Line($"return invocation.ReturnValueTask<{model.ResultType}>({call});");
                     break;
@@ -197,6 +228,15 @@ public sealed partial class OffloadGenerator
         }
 
         /// <summary>
+        /// The worker's logger for an <c>ILogger&lt;T&gt;</c> parameter, or for a plain <c>ILogger</c> one named after the
+        /// containing type, as ASP.NET Core names an <c>ILogger&lt;T&gt;</c>'s category.
+        /// </summary>
+        private static string BindLogger(MethodModel model, ParameterModel parameter) =>
+            parameter.TypeArgument is { } category
+                ? $"invocation.GetLogger<{category}>()"
+                : $"invocation.GetLogger(\"{model.LoggerCategory}\")";
+
+        /// <summary>
         /// The arguments struct: one field per sent argument, written and read in parameter order; primitives as raw
         /// bytes (<see cref="TypeShapes.IsPrimitive"/>), everything else through MemoryPack's formatters. Internal in
         /// the hidden class, or private in the containing type when <see cref="MethodModel.ArgumentsInContainingType"/>
@@ -204,7 +244,7 @@ public sealed partial class OffloadGenerator
         /// </summary>
         private static void WriteArguments(SourceWriter writer, MethodModel model)
         {
-            var sent = model.Parameters.Where(static p => !p.IsCancellationToken).ToArray();
+            var sent = model.Parameters.Where(static p => p.IsSent).ToArray();
             writer.Line("/// <summary>The arguments of one call, written and read with MemoryPack in parameter order.</summary>");
             if (model.ArgumentsInContainingType)
             {

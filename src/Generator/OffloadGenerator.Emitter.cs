@@ -17,6 +17,7 @@ public sealed partial class OffloadGenerator
         private const string Task = "global::System.Threading.Tasks.Task";
         private const string ValueTask = "global::System.Threading.Tasks.ValueTask";
         private const string CancellationToken = "global::System.Threading.CancellationToken";
+        private const string AsyncEnumerable = "global::System.Collections.Generic.IAsyncEnumerable";
 
         public static string EmitMethod(MethodModel model)
         {
@@ -83,38 +84,118 @@ public sealed partial class OffloadGenerator
 
         private static void WriteCompanions(SourceWriter writer, MethodModel model)
         {
-            var returnType = HasResult(model.ReturnKind) ? $"{Task}<{model.ResultType}>" : Task;
-            var sent = model.Parameters.Where(static p => !p.IsCancellationToken).ToArray();
-            var declared = string.Concat(sent.Select(static p => $"{p.Type} {p.Name}, "));
-            var passed = string.Concat(sent.Select(static p => p.Name + ", "));
+            var isStream = model.ReturnKind == ReturnKind.Stream;
+            var returnType = isStream
+                ? $"{AsyncEnumerable}<{model.ResultType}>"
+                : HasResult(model.ReturnKind) ? $"{Task}<{model.ResultType}>" : Task;
+
+            // The companion takes the arguments and the IProgress<T>, in the method's order; tokens and loggers are bound
+            // in the worker instead, and only the arguments travel in the arguments struct.
+            var companionParameters = model.Parameters.Where(static p => p.IsCompanionParameter).ToArray();
+            var declared = string.Concat(companionParameters.Select(static p => $"{CompanionParameterType(p)} {p.Name}, "));
+            var forwarded = string.Concat(companionParameters.Select(static p => p.Name + ", "));
+            var arguments = $"new {model.ArgumentsTypeReference}({string.Join(", ", model.Parameters.Where(static p => p.IsSent).Select(static p => p.Name))})";
+            var progress = model.Parameters.FirstOrDefault(static p => p.Kind == ParameterKind.Progress);
             var token = model.TokenParameterName;
             var pool = model.PoolParameterName;
-            WriteCompanionDocs(writer, model, sent, "<see cref=\"global::Offload.WorkerPool.Shared\"/>", poolParameter: null);
+            WriteCompanionDocs(writer, model, companionParameters, "<see cref=\"global::Offload.WorkerPool.Shared\"/>", poolParameter: null);
             writer.Line($"{model.Accessibility} static {returnType} {model.CompanionName}({declared}{CancellationToken} {token} = default)");
-            writer.Line($"    => {model.CompanionName}(global::Offload.WorkerPool.Shared, {passed}{token});");
+            writer.Line($"    => {model.CompanionName}(global::Offload.WorkerPool.Shared, {forwarded}{token});");
             writer.Line();
 
-            var typeArguments = HasResult(model.ReturnKind) ? $"{model.ArgumentsTypeReference}, {model.ResultType}" : model.ArgumentsTypeReference;
-            WriteCompanionDocs(writer, model, sent, $"<paramref name=\"{pool}\"/>", poolParameter: pool);
+            // A method without progress keeps the four-argument entry point, the hot path; a null progress is fine too,
+            // as ProgressReceiver.Create makes nothing of it.
+            var descriptor = model.PlumbingMember(model.DescriptorFieldName);
+            var receiver = progress is null ? "null" : $"global::Offload.CompilerServices.ProgressReceiver.Create<{progress.TypeArgument}>({progress.Name})";
+            var typeArguments = isStream || HasResult(model.ReturnKind) ? $"{model.ArgumentsTypeReference}, {model.ResultType}" : model.ArgumentsTypeReference;
+            var call = isStream
+                ? $"StreamAsync<{typeArguments}>({pool}, {descriptor}, {arguments}, {receiver}, {token})"
+                : progress is null
+                    ? $"InvokeAsync<{typeArguments}>({pool}, {descriptor}, {arguments}, {token})"
+                    : $"InvokeAsync<{typeArguments}>({pool}, {descriptor}, {arguments}, {receiver}, {token})";
+            WriteCompanionDocs(writer, model, companionParameters, $"<paramref name=\"{pool}\"/>", poolParameter: pool);
             writer.Line($"{model.Accessibility} static {returnType} {model.CompanionName}(global::Offload.IWorkerPool {pool}, {declared}{CancellationToken} {token} = default)");
-            writer.Line($"    => global::Offload.CompilerServices.OffloadCalls.InvokeAsync<{typeArguments}>({pool}, {model.PlumbingMember(model.DescriptorFieldName)}, new {model.ArgumentsTypeReference}({passed.TrimEnd(',', ' ')}), {token});");
+            writer.Line($"    => global::Offload.CompilerServices.OffloadCalls.{call};");
         }
 
+        /// <summary>
+        /// A companion parameter's type: the method's, except that an <c>IProgress&lt;T&gt;</c> may be null (nobody
+        /// listens to the reports then), which the method's own parameter need not say.
+        /// </summary>
+        private static string CompanionParameterType(ParameterModel parameter) =>
+            parameter.Kind == ParameterKind.Progress && !parameter.Type.EndsWith("?", StringComparison.Ordinal) ? parameter.Type + "?" : parameter.Type;
+
         /// <summary>The XML docs and attribute of one companion; <paramref name="poolParameter"/> is null for the shared-pool one.</summary>
-        private static void WriteCompanionDocs(SourceWriter writer, MethodModel model, ParameterModel[] sent, string poolText, string? poolParameter)
+        private static void WriteCompanionDocs(SourceWriter writer, MethodModel model, ParameterModel[] companionParameters, string poolText, string? poolParameter)
         {
-            writer.Line($"/// <summary>Runs <c>{Xml(model.DisplayName)}</c> in a worker process of {poolText}.</summary>");
+            var isStream = model.ReturnKind == ReturnKind.Stream;
+            writer.Line(isStream
+                ? $"/// <summary>Runs <c>{Xml(model.DisplayName)}</c> in a worker process of {poolText}, and streams back the items it yields.</summary>"
+                : $"/// <summary>Runs <c>{Xml(model.DisplayName)}</c> in a worker process of {poolText}.</summary>");
             if (poolParameter is not null)
             {
                 writer.Line($"/// <param name=\"{poolParameter}\">The pool whose workers run the call.</param>");
             }
 
-            WriteParameterDocs(writer, sent);
+            WriteParameterDocs(writer, companionParameters);
             writer.Line($"/// <param name=\"{model.TokenParameterName}\">Cancels the call: a queued call never runs; a running one sees its token fire.</param>");
-            writer.Line(HasResult(model.ReturnKind)
-                ? "/// <returns>A task that completes with the method's result, or fails with the exception it threw in the worker (<see cref=\"global::Offload.RemoteInvocationException\"/>) or with the worker's death (<see cref=\"global::Offload.WorkerCrashedException\"/>).</returns>"
-                : "/// <returns>A task that completes when the method has run, or fails with the exception it threw in the worker (<see cref=\"global::Offload.RemoteInvocationException\"/>) or with the worker's death (<see cref=\"global::Offload.WorkerCrashedException\"/>).</returns>");
+            writer.Line(isStream
+                ? "/// <returns>The method's items, in the order it yields them. The call starts when the result is enumerated, once per enumeration.</returns>"
+                : HasResult(model.ReturnKind)
+                    ? "/// <returns>A task that completes with the method's result, or fails with the exception it threw in the worker (<see cref=\"global::Offload.RemoteInvocationException\"/>) or with the worker's death (<see cref=\"global::Offload.WorkerCrashedException\"/>).</returns>"
+                    : "/// <returns>A task that completes when the method has run, or fails with the exception it threw in the worker (<see cref=\"global::Offload.RemoteInvocationException\"/>) or with the worker's death (<see cref=\"global::Offload.WorkerCrashedException\"/>).</returns>");
+            WriteRemarks(writer, model);
             writer.Line(GeneratedCode);
+        }
+
+        /// <summary>What a call of a streaming method, or of one with progress or loggers, does besides the usual.</summary>
+        private static void WriteRemarks(SourceWriter writer, MethodModel model)
+        {
+            var isStream = model.ReturnKind == ReturnKind.Stream;
+            var progress = model.Parameters.FirstOrDefault(static p => p.Kind == ParameterKind.Progress);
+            var loggers = model.Parameters.Where(static p => p.Kind == ParameterKind.Logger).ToArray();
+            if (!isStream && progress is null && loggers.Length == 0)
+            {
+                return;
+            }
+
+            writer.Line("/// <remarks>");
+            if (isStream)
+            {
+                writer.Line("/// <para>");
+                writer.Line("/// Items arrive as the worker yields them, with a bounded window of items in flight: a worker that runs ahead of");
+                writer.Line("/// the caller waits. Leaving the enumeration early (<c>break</c>, disposing the enumerator) cancels the method's");
+                writer.Line("/// enumeration in the worker. An exception the method throws after N items ends the enumeration with a");
+                writer.Line("/// <see cref=\"global::Offload.RemoteInvocationException\"/> after those N items, and a worker that dies");
+                writer.Line("/// mid-stream ends it with a <see cref=\"global::Offload.WorkerCrashedException\"/> after the items so far. A stream");
+                writer.Line("/// is never retried once its first item has arrived. A streaming method has no map companions.");
+                writer.Line("/// </para>");
+            }
+
+            if (progress is not null)
+            {
+                var name = progress.Name.TrimStart('@');
+                writer.Line("/// <para>");
+                writer.Line($"/// Progress reports reach <paramref name=\"{name}\"/> one at a time, in the order the method made them; when");
+                writer.Line("/// they come faster than it takes them, they are coalesced: only the newest waits. The last report arrives");
+                writer.Line($"/// before the {(isStream ? "stream ends" : "task completes")}. A method with progress has no map companions: progress per map item is not");
+                writer.Line("/// supported.");
+                writer.Line("/// </para>");
+            }
+
+            if (loggers.Length > 0)
+            {
+                var names = loggers.Select(static p => $"<c>{p.Name.TrimStart('@')}</c>").ToArray();
+                var list = names.Length == 1 ? names[0] : string.Join(", ", names, 0, names.Length - 1) + " and " + names[names.Length - 1];
+                writer.Line("/// <para>");
+                writer.Line(names.Length == 1
+                    ? $"/// The method's {list} logger is not sent: the worker passes one whose messages reach the pool's"
+                    : $"/// The method's {list} loggers are not sent: the worker passes ones whose messages reach the pool's");
+                writer.Line("/// <see cref=\"global::Offload.WorkerPoolOptions.LoggerFactory\"/>.");
+                writer.Line("/// </para>");
+            }
+
+            writer.Line("/// </remarks>");
         }
 
         private static void WriteParameterDocs(SourceWriter writer, ParameterModel[] parameters)
@@ -122,7 +203,9 @@ public sealed partial class OffloadGenerator
             foreach (var parameter in parameters)
             {
                 var name = parameter.Name.TrimStart('@');
-                writer.Line($"/// <param name=\"{name}\">The method's <c>{name}</c> argument, sent to the worker.</param>");
+                writer.Line(parameter.Kind == ParameterKind.Progress
+                    ? $"/// <param name=\"{name}\">Receives the method's <c>{name}</c> reports, made in the worker; <see langword=\"null\"/> for none.</param>"
+                    : $"/// <param name=\"{name}\">The method's <c>{name}</c> argument, sent to the worker.</param>");
             }
         }
 
@@ -134,7 +217,7 @@ public sealed partial class OffloadGenerator
         /// </summary>
         private static void WriteMapCompanions(SourceWriter writer, MethodModel model)
         {
-            var sent = model.Parameters.Where(static p => !p.IsCancellationToken).ToArray();
+            var sent = model.Parameters.Where(static p => p.IsSent).ToArray();
             var itemType = sent.Length == 1 ? sent[0].Type : "(" + string.Join(", ", sent.Select(TupleElement)) + ")";
             var toArguments = sent.Length == 1
                 ? $"static item => new {model.ArgumentsTypeReference}(item)"

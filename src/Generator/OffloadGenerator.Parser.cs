@@ -47,9 +47,7 @@ public sealed partial class OffloadGenerator
             }
 
             var kind = TypeShapes.ClassifyReturn(method, out var resultType);
-            var parameters = method.Parameters
-                .Select(p => new ParameterModel(Escape(p.Name), p.Type.ToDisplayString(FullyQualified), TypeShapes.IsCancellationToken(p.Type), TypeShapes.IsPrimitive(p.Type)))
-                .ToArray();
+            var parameters = method.Parameters.Select(ParseParameter).ToArray();
 
             var containingType = method.ContainingType!;
             var containingFullName = containingType.ToDisplayString(FullyQualified);
@@ -69,16 +67,26 @@ public sealed partial class OffloadGenerator
                 ? $"{typePath}.{method.Name}.{methodId:x16}.g.cs"
                 : $"{typePath}.{method.Name}.g.cs";
 
-            // The method's own CancellationToken is not a companion parameter, so its name is free for the companion's.
-            var names = new HashSet<string>(parameters.Where(p => !p.IsCancellationToken).Select(p => p.Name.TrimStart('@')));
+            // The method's own CancellationToken and loggers are not companion parameters, so their names are free for
+            // the companion's.
+            var names = new HashSet<string>(parameters.Where(p => p.IsCompanionParameter).Select(p => p.Name.TrimStart('@')));
 
             // The formatters the signature's types need are registered by the generated code: MemoryPack would find them
             // by reflection, which NativeAOT cannot do for a type the process has not used yet (a worker reading its
             // first argument).
+            // A progress report crosses too, so its type counts; tokens and loggers do not.
             var registrations = new SortedSet<string>(System.StringComparer.Ordinal);
-            foreach (var parameter in method.Parameters.Where(p => !TypeShapes.IsCancellationToken(p.Type)))
+            foreach (var parameter in method.Parameters)
             {
-                FormatterRegistrations.Collect(parameter.Type, registrations, FullyQualified);
+                switch (TypeShapes.ClassifyParameter(parameter.Type, out var typeArgument))
+                {
+                    case ParameterKind.Sent:
+                        FormatterRegistrations.Collect(parameter.Type, registrations, FullyQualified);
+                        break;
+                    case ParameterKind.Progress:
+                        FormatterRegistrations.Collect(typeArgument!, registrations, FullyQualified);
+                        break;
+                }
             }
 
             if (resultType is not null)
@@ -88,7 +96,7 @@ public sealed partial class OffloadGenerator
 
             // The arguments struct holds one field per sent argument: a type only its containing type may name (a private
             // nested class, say) keeps the struct there, private, rather than in the internal hidden class (see MethodModel).
-            var argumentsInContainingType = method.Parameters.Any(p => !TypeShapes.IsCancellationToken(p.Type) && !TypeShapes.IsVisibleThroughoutAssembly(p.Type));
+            var argumentsInContainingType = method.Parameters.Any(p => TypeShapes.ClassifyParameter(p.Type, out _) == ParameterKind.Sent && !TypeShapes.IsVisibleThroughoutAssembly(p.Type));
 
             // The attribute allows one use per method, and the validator has already checked its settings.
             var attribute = context.Attributes[0];
@@ -130,6 +138,17 @@ public sealed partial class OffloadGenerator
                 MethodName: method.Name,
                 Order: TypeShapes.GetNamedArgument(context.Attributes[0], TypeShapes.InitializerOrderName, 0),
                 ReturnKind: TypeShapes.ClassifyReturn(method, out _));
+        }
+
+        private static ParameterModel ParseParameter(IParameterSymbol parameter)
+        {
+            var kind = TypeShapes.ClassifyParameter(parameter.Type, out var typeArgument);
+            return new ParameterModel(
+                Escape(parameter.Name),
+                parameter.Type.ToDisplayString(FullyQualified),
+                kind,
+                TypeShapes.IsPrimitive(parameter.Type),
+                typeArgument?.ToDisplayString(FullyQualified));
         }
 
         private static string Keyword(INamedTypeSymbol type) => type switch

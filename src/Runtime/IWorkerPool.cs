@@ -18,16 +18,30 @@ public interface IWorkerPool
     /// <param name="method">The method's descriptor.</param>
     /// <param name="arguments">The call's arguments.</param>
     /// <param name="cancellationToken">Cancels the call: a queued call never runs; a running one sees its token fire.</param>
+    /// <param name="progress">Where the worker's progress reports go, for a method with an <see cref="IProgress{T}"/> parameter; else <see langword="null"/>.</param>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    Task<TResult> InvokeAsync<TArguments, TResult>(MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+    Task<TResult> InvokeAsync<TArguments, TResult>(MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments;
 
     /// <summary>Runs one call of a method with no result.</summary>
     /// <param name="method">The method's descriptor.</param>
     /// <param name="arguments">The call's arguments.</param>
     /// <param name="cancellationToken">Cancels the call: a queued call never runs; a running one sees its token fire.</param>
+    /// <param name="progress">Where the worker's progress reports go, for a method with an <see cref="IProgress{T}"/> parameter; else <see langword="null"/>.</param>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    Task InvokeAsync<TArguments>(MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+    Task InvokeAsync<TArguments>(MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
+        where TArguments : struct, IOffloadArguments;
+
+    /// <summary>
+    /// Runs one call of a method that returns <see cref="IAsyncEnumerable{T}"/>: the call starts when the result is
+    /// enumerated, and its items arrive as the worker yields them.
+    /// </summary>
+    /// <param name="method">The method's descriptor.</param>
+    /// <param name="arguments">The call's arguments.</param>
+    /// <param name="progress">Where the worker's progress reports go, for a method with an <see cref="IProgress{T}"/> parameter; else <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the call (as does the enumerator's own token, and disposing it early).</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    IAsyncEnumerable<TItem> StreamAsync<TArguments, TItem>(MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments;
 
     /// <summary>Runs a method with a result for every item of <paramref name="source"/>, in chunks; yields the results in input order.</summary>

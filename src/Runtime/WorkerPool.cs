@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
 using Offload.CompilerServices;
 using Offload.Parent;
+using Offload.Parent.Streaming;
 using Offload.Protocol;
 
 namespace Offload;
@@ -36,6 +37,7 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
     {
         Options = (options ?? new WorkerPoolOptions()).Clone().Validate();
         Logger = (ILogger?)Options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger.Instance;
+        WorkerLogs = Options.LoggerFactory is { } loggerFactory ? new WorkerLogReplay(loggerFactory) : null;
         QueueSlots = Options.MaxQueuedCalls is { } maxQueued ? new SemaphoreSlim(maxQueued, maxQueued) : null;
         Scheduler = new CallScheduler(this);
         Roster = new WorkerRoster(this);
@@ -81,6 +83,9 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
     internal WorkerPoolOptions Options { get; }
 
     internal ILogger Logger { get; }
+
+    /// <summary>Replays what worker code logs through <see cref="WorkerPoolOptions.LoggerFactory"/>; null without one.</summary>
+    internal WorkerLogReplay? WorkerLogs { get; }
 
     /// <summary>The one lock of the pool's state, the scheduler's and the roster's.</summary>
     internal Lock Lock { get; } = new();
@@ -247,12 +252,16 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    Task<TResult> IWorkerPool.InvokeAsync<TArguments, TResult>(MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken) =>
-        OffloadCalls.InvokeAsync<TArguments, TResult>(this, method, arguments, cancellationToken);
+    Task<TResult> IWorkerPool.InvokeAsync<TArguments, TResult>(MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken) =>
+        CallIntake.InvokeAsync<TArguments, TResult>(this, method, arguments, progress, cancellationToken);
 
     /// <inheritdoc/>
-    Task IWorkerPool.InvokeAsync<TArguments>(MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken) =>
-        OffloadCalls.InvokeAsync(this, method, arguments, cancellationToken);
+    Task IWorkerPool.InvokeAsync<TArguments>(MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken) =>
+        CallIntake.InvokeAsync(this, method, arguments, progress, cancellationToken);
+
+    /// <inheritdoc/>
+    IAsyncEnumerable<TItem> IWorkerPool.StreamAsync<TArguments, TItem>(MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken) =>
+        new StreamCall<TArguments, TItem>(this, method, arguments, progress, cancellationToken);
 
     /// <inheritdoc/>
     IAsyncEnumerable<TResult> IWorkerPool.MapAsync<TItem, TArguments, TResult>(

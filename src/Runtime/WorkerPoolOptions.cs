@@ -69,6 +69,14 @@ public sealed class WorkerPoolOptions
     /// <summary>What a call does when <see cref="MaxQueuedCalls"/> are already waiting. Default <see cref="Offload.QueueFullMode.Wait"/>.</summary>
     public QueueFullMode QueueFullMode { get; set; } = QueueFullMode.Wait;
 
+    /// <summary>
+    /// What the caller gets when a method throws in a worker. Default <see cref="RemoteExceptionMode.OwnType"/>: an
+    /// exception of the type the worker threw where the parent can build one (so <c>catch (ArgumentException)</c> works
+    /// as in-process), else a <see cref="RemoteInvocationException"/>; <see cref="RemoteExceptionMode.Wrapped"/>: always a
+    /// <see cref="RemoteInvocationException"/>.
+    /// </summary>
+    public RemoteExceptionMode RemoteExceptions { get; set; } = RemoteExceptionMode.OwnType;
+
     /// <summary>How long a worker may take to start and connect back. Default 30 s.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -76,10 +84,17 @@ public sealed class WorkerPoolOptions
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Where lines a worker writes to its standard output and error go. Default (<see langword="null"/>): to this
-    /// process's standard output and error, prefixed with <c>[worker N]</c>.
+    /// Where lines a worker writes to its standard output and error go. Default (<see langword="null"/>): logged under
+    /// <see cref="WorkerOutputCategory"/> when <see cref="LoggerFactory"/> is set, else to this process's standard
+    /// output and error, prefixed with <c>[worker N]</c>.
     /// </summary>
     public Action<WorkerOutputLine>? WorkerOutput { get; set; }
+
+    /// <summary>
+    /// The category under which worker output is logged when <see cref="LoggerFactory"/> is set and
+    /// <see cref="WorkerOutput"/> is not: standard output at Information, standard error at Warning.
+    /// </summary>
+    public const string WorkerOutputCategory = "Offload.WorkerOutput";
 
     /// <summary>How many of a worker's last standard-error lines a crash report carries. Default 50 (enough for a fail-fast message above its stack trace).</summary>
     public int StandardErrorTailLines { get; set; } = 50;
@@ -87,8 +102,25 @@ public sealed class WorkerPoolOptions
     /// <summary>Extra environment variables for worker processes.</summary>
     public IDictionary<string, string> EnvironmentVariables { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary>Logger factory for the pool's own diagnostics. Default: none.</summary>
+    /// <summary>
+    /// Logger factory for the pool's own diagnostics, for what worker code logs (through an <see cref="ILogger"/>
+    /// parameter or <see cref="OffloadWorker.LoggerFactory"/>), and for the lines workers write to their standard output
+    /// and error when <see cref="WorkerOutput"/> is not set. Default: none.
+    /// </summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// The lowest level at which what worker code logs is sent to the parent (where <see cref="LoggerFactory"/>'s own
+    /// filters apply too). Default <see cref="LogLevel.Information"/>; <see cref="LogLevel.None"/> sends nothing. Without
+    /// a <see cref="LoggerFactory"/> nothing is sent.
+    /// </summary>
+    public LogLevel WorkerLogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>
+    /// How many items of a streamed result (a method that returns <see cref="IAsyncEnumerable{T}"/>) a worker sends
+    /// beyond what the caller has taken: a slow consumer stops the worker once this many wait. Default 32.
+    /// </summary>
+    public int StreamWindow { get; set; } = ProtocolConstants.DefaultStreamWindow;
 
     /// <summary>
     /// Checks every setting, as a pool does when it is created: throws <see cref="ArgumentOutOfRangeException"/> for the
@@ -107,6 +139,11 @@ public sealed class WorkerPoolOptions
         if (MaxFrameBytes < ProtocolConstants.MinMaxFrameBytes)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxFrameBytes), MaxFrameBytes, $"The maximum frame size must be at least {ProtocolConstants.MinMaxFrameBytes} bytes.");
+        }
+
+        if (StreamWindow < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StreamWindow), StreamWindow, "A stream needs a window of at least one item.");
         }
 
         if (Prefetch is < 0)
@@ -159,6 +196,11 @@ public sealed class WorkerPoolOptions
             throw new ArgumentOutOfRangeException(nameof(QueueFullMode), QueueFullMode, "Unknown mode.");
         }
 
+        if (!Enum.IsDefined(RemoteExceptions))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RemoteExceptions), RemoteExceptions, "Unknown mode.");
+        }
+
         if (StandardErrorTailLines < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(StandardErrorTailLines), StandardErrorTailLines, "Cannot be negative.");
@@ -181,11 +223,14 @@ public sealed class WorkerPoolOptions
             WorkerHeapHardLimitBytes = WorkerHeapHardLimitBytes,
             MaxQueuedCalls = MaxQueuedCalls,
             QueueFullMode = QueueFullMode,
+            RemoteExceptions = RemoteExceptions,
             StartTimeout = StartTimeout,
             ShutdownTimeout = ShutdownTimeout,
             WorkerOutput = WorkerOutput,
             StandardErrorTailLines = StandardErrorTailLines,
             LoggerFactory = LoggerFactory,
+            WorkerLogLevel = WorkerLogLevel,
+            StreamWindow = StreamWindow,
         };
         foreach (var (key, value) in EnvironmentVariables)
         {

@@ -293,7 +293,55 @@ public sealed class OffloadAnalyzerTests
         Assert.Contains("parameter 'foo'", diagnostic.GetMessage());
         Assert.Contains("Calc.Count(Foo)", diagnostic.GetMessage());
         Assert.Contains("Foo is not serializable", diagnostic.GetMessage());
+        // A class of the user's own: marking it is the fix.
         Assert.Contains("[MemoryPackable]", diagnostic.GetMessage());
+        Assert.Same(DiagnosticDescriptors.NotSerializable, diagnostic.Descriptor);
+    }
+
+    [Theory]
+    [InlineData("System.IO.Stream stream", "Stream", "'Stream' is declared in another assembly")]
+    [InlineData("System.Net.Http.HttpClient client", "HttpClient", "'HttpClient' is declared in another assembly")]
+    [InlineData("Microsoft.Extensions.Logging.ILoggerFactory factory", "ILoggerFactory", "'ILoggerFactory' is declared in another assembly")]
+    [InlineData("List<System.IO.Stream> streams", "List<Stream>: Stream is not serializable", "'Stream' is declared in another assembly")]
+    [InlineData("object value", "object is not serializable", "'object' is declared in another assembly")]
+    [InlineData("IDocument document", "IDocument is not serializable", "'IDocument' is an interface")]
+    [InlineData("Shape shape", "Shape is not serializable", "'Shape' is abstract")]
+    [InlineData("Callback[] callbacks", "Callback[]: Callback is a delegate", "'Callback' is a delegate")]
+    [InlineData("ILogger logger", "ILogger is not serializable", "'ILogger' is an interface")]
+    public async Task TypeNobodyCanMark_ReportsOffload0006WithoutSuggestingMemoryPackable(string parameter, string reason, string why)
+    {
+        // Framework types, interfaces, abstract classes and delegates cannot be made serializable by marking them; the
+        // message says to send the data they hold. An ILogger of the user's own is just an interface, not a logger.
+        var source = Usings + $$"""
+            public interface IDocument
+            {
+            }
+
+            public interface ILogger
+            {
+            }
+
+            public abstract class Shape
+            {
+            }
+
+            public delegate void Callback();
+
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Run({{parameter}}) => 0;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0006", diagnostic.Id);
+        Assert.Same(DiagnosticDescriptors.NotSerializableUnmarkable, diagnostic.Descriptor);
+        Assert.Contains(reason, diagnostic.GetMessage());
+        Assert.Contains(why, diagnostic.GetMessage());
+        Assert.Contains("send the data it holds instead", diagnostic.GetMessage());
+        Assert.DoesNotContain("MemoryPackable", diagnostic.GetMessage());
     }
 
     [Fact]
@@ -479,6 +527,8 @@ public sealed class OffloadAnalyzerTests
 
         Assert.Equal("OFFLOAD0006", diagnostic.Id);
         Assert.Contains("Box<object>: object is not serializable", diagnostic.GetMessage());
+        // Box is the user's, but what stops it is object, which nobody can mark.
+        Assert.DoesNotContain("MemoryPackable", diagnostic.GetMessage());
     }
 
     // ---------------------------------------------------------------- OFFLOAD0007: return shape
@@ -486,8 +536,9 @@ public sealed class OffloadAnalyzerTests
     [Theory]
     [InlineData("public static ref int Get() => ref s_value;", "ref int", "ref return")]
     [InlineData("public static ref readonly int Get() => ref s_value;", "ref readonly int", "ref return")]
-    [InlineData("public static async IAsyncEnumerable<int> Get() { await Task.Yield(); yield return 1; }", "IAsyncEnumerable<int>", "not supported yet")]
-    [InlineData("public static Task<IAsyncEnumerable<int>> Get() => null!;", "Task<IAsyncEnumerable<int>>", "not supported yet")]
+    [InlineData("public static Task<IAsyncEnumerable<int>> Get() => null!;", "Task<IAsyncEnumerable<int>>", "return IAsyncEnumerable<T> directly")]
+    [InlineData("public static ValueTask<IAsyncEnumerable<int>> Get() => default;", "ValueTask<IAsyncEnumerable<int>>", "return IAsyncEnumerable<T> directly")]
+    [InlineData("public static IAsyncEnumerator<int> Get() => null!;", "IAsyncEnumerator<int>", "enumerator")]
     [InlineData("public static IEnumerator<int> Get() { yield return 1; }", "IEnumerator<int>", "enumerator")]
     [InlineData("public static System.Collections.IEnumerator Get() { yield return 1; }", "System.Collections.IEnumerator", "enumerator")]
     [InlineData("public static Span<int> Get() => default;", "Span<int>", "ref struct")]
@@ -521,6 +572,8 @@ public sealed class OffloadAnalyzerTests
     [InlineData("public static ValueTask Get() => default;")]
     [InlineData("public static ValueTask<string> Get() => new(\"\");")]
     [InlineData("public static IEnumerable<int> Get() { yield return 1; }")]
+    [InlineData("public static async IAsyncEnumerable<int> Get() { await Task.Yield(); yield return 1; }")]
+    [InlineData("public static IAsyncEnumerable<string> Get() => null!;")]
     public async Task SupportedReturnShape_DoesNotReportOffload0007(string method)
     {
         var source = Usings + $$"""
@@ -931,6 +984,152 @@ public sealed class OffloadAnalyzerTests
         Assert.Empty(await RunAsync(source));
     }
 
+    // ---------------------------------------------------------------- streams, progress and loggers (OFFLOAD0020)
+
+    [Fact]
+    public async Task StreamsProgressAndLoggers_AreAcceptedWithoutDiagnostics()
+    {
+        var source = Usings + """
+            using System.Runtime.CompilerServices;
+            using Microsoft.Extensions.Logging;
+
+            [MemoryPackable]
+            public partial record Percent(int Done, int Total);
+
+            public static partial class Files
+            {
+                [RunInWorkerProcess]
+                public static async IAsyncEnumerable<Percent> Scan(string path, IProgress<int> progress, ILogger logger, [EnumeratorCancellation] CancellationToken ct)
+                {
+                    await Task.Yield();
+                    yield return new Percent(1, path.Length);
+                }
+
+                [RunInWorkerProcess]
+                public static int Parse(string text, ILogger<Percent> typed, ILogger plain, IProgress<Percent>? progress) => text.Length;
+
+                [RunInWorkerProcess]
+                public static void Log(ILogger logger)
+                {
+                }
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
+    [Fact]
+    public async Task SecondProgressParameter_ReportsOffload0020AtTheSecondParameter()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Run(int x, IProgress<int> first, IProgress<string> second) => x;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0020", diagnostic.Id);
+        AssertAt(diagnostic, source, "second");
+        Assert.Contains("'second'", diagnostic.GetMessage());
+        Assert.Contains("Calc.Run(int, IProgress<int>, IProgress<string>)", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task UnserializableProgressReport_ReportsOffload0006NamingTheReportType()
+    {
+        var source = Usings + """
+            public sealed class Status
+            {
+            }
+
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Run(int x, IProgress<Status> progress) => x;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0006", diagnostic.Id);
+        AssertAt(diagnostic, source, "progress");
+        Assert.Contains("progress report type of parameter 'progress'", diagnostic.GetMessage());
+        Assert.Contains("has type 'Status'", diagnostic.GetMessage());
+        Assert.Contains("[MemoryPackable]", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task UnserializableStreamItem_ReportsOffload0006AtTheReturnType()
+    {
+        var source = Usings + """
+            public sealed class Row
+            {
+            }
+
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static IAsyncEnumerable<Row> Rows(string path) => null!;
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0006", diagnostic.Id);
+        AssertAt(diagnostic, source, "IAsyncEnumerable<Row>");
+        Assert.Contains("streamed item type", diagnostic.GetMessage());
+        Assert.Contains("Row is not serializable", diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("ref IProgress<int> progress", "ref")]
+    [InlineData("out Microsoft.Extensions.Logging.ILogger logger", "out")]
+    [InlineData("in Microsoft.Extensions.Logging.ILogger<Calc> logger", "in")]
+    public async Task ProgressOrLoggerByReference_ReportsOffload0004(string parameter, string modifier)
+    {
+        var source = Usings + $$"""
+            public partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static void Run({{parameter}}) => throw new NotSupportedException();
+            }
+            """;
+
+        var diagnostic = Assert.Single(await RunAsync(source));
+
+        Assert.Equal("OFFLOAD0004", diagnostic.Id);
+        Assert.Contains($"'{modifier}'", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public async Task StreamsAndMethodsWithProgress_GetNoMapCompanionsSoTheirNamesAreFree()
+    {
+        // Neither shape has map companions, so members with their would-be names are no conflict (OFFLOAD0008).
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static IAsyncEnumerable<int> Scan(string path) => null!;
+
+                [RunInWorkerProcess]
+                public static int Count(string path, IProgress<int> progress) => 0;
+
+                public static int ScanMapAsync() => 0;
+
+                public static int ScanForEachAsync() => 0;
+
+                public static int CountMapAsync() => 0;
+
+                public static int CountMapUnorderedAsync() => 0;
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
+    }
+
     // ---------------------------------------------------------------- OFFLOAD0012: colliding companions
 
     [Fact]
@@ -953,6 +1152,45 @@ public sealed class OffloadAnalyzerTests
         Assert.Contains("Calc.Run(int)", diagnostics[0].GetMessage());
         Assert.Contains("Calc.Run(int, CancellationToken)", diagnostics[0].GetMessage());
         Assert.Contains("'RunAsync'", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public async Task OverloadsThatDifferOnlyByALogger_ReportOffload0012OnBoth()
+    {
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Run(int x) => x;
+
+                [RunInWorkerProcess]
+                public static int Run(Microsoft.Extensions.Logging.ILogger logger, int x) => x;
+            }
+            """;
+
+        var diagnostics = await RunAsync(source);
+
+        Assert.Equal(["OFFLOAD0012", "OFFLOAD0012"], Ids(diagnostics));
+        Assert.Contains("'RunAsync'", diagnostics[0].GetMessage());
+        Assert.Contains("ILogger parameters are not part of a companion's signature", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public async Task OverloadsThatDifferByAProgress_AreNotReported()
+    {
+        // The progress is a companion parameter; and a method with progress has no map companion to collide.
+        var source = Usings + """
+            public static partial class Calc
+            {
+                [RunInWorkerProcess]
+                public static int Run(int x) => x;
+
+                [RunInWorkerProcess]
+                public static int Run(int x, IProgress<int> progress) => x;
+            }
+            """;
+
+        Assert.Empty(await RunAsync(source));
     }
 
     [Fact]
@@ -1677,9 +1915,15 @@ public sealed class OffloadAnalyzerTests
     {
         var descriptors = new OffloadAnalyzer().SupportedDiagnostics;
 
+        // OFFLOAD0006 has a second message, for types nobody can mark [MemoryPackable], under the same id and title.
         Assert.Equal(
-            Enumerable.Range(1, 19).Select(i => $"OFFLOAD{i:0000}"),
-            descriptors.Select(descriptor => descriptor.Id));
+            Enumerable.Range(1, 20).Select(i => $"OFFLOAD{i:0000}"),
+            descriptors.Select(descriptor => descriptor.Id).Distinct());
+        Assert.Equal(21, descriptors.Length);
+        Assert.Equal(
+            [DiagnosticDescriptors.NotSerializable, DiagnosticDescriptors.NotSerializableUnmarkable],
+            descriptors.Where(descriptor => descriptor.Id == "OFFLOAD0006"));
+        Assert.Equal(DiagnosticDescriptors.NotSerializable.Title, DiagnosticDescriptors.NotSerializableUnmarkable.Title);
         Assert.All(descriptors, descriptor =>
         {
             Assert.Equal("Offload", descriptor.Category);

@@ -816,6 +816,249 @@ public sealed class OffloadGeneratorTests
         Assert.True(warnings.Length == 0, "Generated code has warnings when documentation comments are checked:\n" + string.Join("\n", warnings.Select(warning => warning.ToString())));
     }
 
+    // ---------------------------------------------------------------- streams, progress and loggers
+
+    [Fact]
+    public void StreamMethod()
+    {
+        // An async iterator: the companions return IAsyncEnumerable<T> through StreamAsync; no map companions.
+        var output = GeneratorRunner.Run("""
+            using System.Collections.Generic;
+            using System.Runtime.CompilerServices;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Files
+            {
+                [RunInWorkerProcess]
+                public static async IAsyncEnumerable<int> Scan(string path, [EnumeratorCancellation] CancellationToken ct)
+                {
+                    await Task.Yield();
+                    yield return path.Length;
+                }
+            }
+            """);
+
+        Assert.Contains("public static global::System.Collections.Generic.IAsyncEnumerable<int> ScanAsync(string path, global::System.Threading.CancellationToken cancellationToken = default)", output.Text);
+        Assert.Contains("public static global::System.Collections.Generic.IAsyncEnumerable<int> ScanAsync(global::Offload.IWorkerPool pool, string path, global::System.Threading.CancellationToken cancellationToken = default)", output.Text);
+        Assert.Contains("OffloadCalls.StreamAsync<__Offload.Args_Scan_", output.Text);
+        Assert.Contains("(path), null, cancellationToken);", output.Text);
+        Assert.Contains("return invocation.ReturnStream<int>(Scan(arguments.Arg0, invocation.CancellationToken));", output.Text);
+        AssertNoMaps(output);
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void StreamWithProgress()
+    {
+        // A non-async method that returns a stream, with progress: the progress stays a (nullable) companion parameter.
+        var output = GeneratorRunner.Run("""
+            using System;
+            using System.Collections.Generic;
+            using System.Threading;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Files
+            {
+                [RunInWorkerProcess]
+                public static IAsyncEnumerable<string> Lines(string path, IProgress<double> progress, CancellationToken token) => Read(path, token);
+
+                private static async IAsyncEnumerable<string> Read(string path, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token)
+                {
+                    await System.Threading.Tasks.Task.Yield();
+                    yield return path;
+                }
+            }
+            """);
+
+        Assert.Contains("LinesAsync(string path, global::System.IProgress<double>? progress, global::System.Threading.CancellationToken cancellationToken = default)", output.Text);
+        Assert.Contains("=> LinesAsync(global::Offload.WorkerPool.Shared, path, progress, cancellationToken);", output.Text);
+        Assert.Contains("(path), global::Offload.CompilerServices.ProgressReceiver.Create<double>(progress), cancellationToken);", output.Text);
+        Assert.Contains("Lines(arguments.Arg0, invocation.GetProgress<double>(), invocation.CancellationToken)", output.Text);
+        AssertNoMaps(output);
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void TaskOfTWithProgress()
+    {
+        // A [MemoryPackable] report type: it crosses the process boundary, so its formatter is registered too.
+        var output = GeneratorRunner.Run("""
+            using System;
+            using System.Threading.Tasks;
+            using MemoryPack;
+            using Offload;
+
+            namespace Samples;
+
+            [MemoryPackable]
+            public partial record Percent(int Done, int Total);
+
+            public static partial class Jobs
+            {
+                [RunInWorkerProcess]
+                public static async Task<int> Count(string path, IProgress<Percent>? progress)
+                {
+                    await Task.Yield();
+                    progress?.Report(new Percent(1, 1));
+                    return path.Length;
+                }
+            }
+            """);
+
+        Assert.Contains("CountAsync(global::Offload.IWorkerPool pool, string path, global::System.IProgress<global::Samples.Percent>? progress, global::System.Threading.CancellationToken cancellationToken = default)", output.Text);
+        Assert.Contains("OffloadCalls.InvokeAsync<__Offload.Args_Count_", output.Text);
+        Assert.Contains("(path), global::Offload.CompilerServices.ProgressReceiver.Create<global::Samples.Percent>(progress), cancellationToken);", output.Text);
+        Assert.Contains("return invocation.ReturnTask<int>(Count(arguments.Arg0, invocation.GetProgress<global::Samples.Percent>()));", output.Text);
+        Assert.Contains("global::Samples.Percent", Assert.Single(GeneratorRunner.StepValues<MethodModel>(output.RunResult, TrackingNames.Methods)).FormatterRegistrations.Single());
+        AssertNoMaps(output);
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void VoidWithProgress()
+    {
+        var output = GeneratorRunner.Run("""
+            using System;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Jobs
+            {
+                [RunInWorkerProcess]
+                public static void Fill(IProgress<int> progress, int size)
+                {
+                    progress.Report(size);
+                }
+            }
+            """);
+
+        // The progress keeps its position among the companion's parameters; only the size is sent.
+        Assert.Contains("FillAsync(global::System.IProgress<int>? progress, int size, global::System.Threading.CancellationToken cancellationToken = default)", output.Text);
+        Assert.Contains("(size), global::Offload.CompilerServices.ProgressReceiver.Create<int>(progress), cancellationToken);", output.Text);
+        Assert.Contains("Fill(invocation.GetProgress<int>(), arguments.Arg0);", output.Text);
+        AssertNoMaps(output);
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void LoggerParameter()
+    {
+        // A plain ILogger is named after the containing type (nested types joined by dots); it is no companion
+        // parameter, and the map companions' batch invoker binds it once per chunk.
+        var output = GeneratorRunner.Run("""
+            using Microsoft.Extensions.Logging;
+            using Offload;
+
+            namespace Samples;
+
+            public static partial class Outer
+            {
+                public static partial class Parsers
+                {
+                    [RunInWorkerProcess]
+                    public static int Parse(string text, ILogger logger)
+                    {
+                        logger.LogInformation("Parsing {Length} characters", text.Length);
+                        return text.Length;
+                    }
+                }
+            }
+            """);
+
+        Assert.Contains("ParseAsync(string text, global::System.Threading.CancellationToken cancellationToken = default)", output.Text);
+        Assert.Contains("Parse(arguments.Arg0, invocation.GetLogger(\"Samples.Outer.Parsers\"))", output.Text);
+        Assert.Contains("var logger0 = invocation.GetLogger(\"Samples.Outer.Parsers\");", output.Text);
+        Assert.Contains("(arguments, cancellationToken) => Parse(arguments.Arg0, logger0))", output.Text);
+        Assert.DoesNotContain("static (arguments, cancellationToken) => Parse", output.Text);
+        Assert.Equal(2, CountOccurrences(output.Text, "ParseMapAsync("));
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void LoggerOfTParameter()
+    {
+        var output = GeneratorRunner.Run("""
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.Logging;
+            using Offload;
+
+            namespace Samples;
+
+            public sealed class Importer
+            {
+            }
+
+            public static partial class Jobs
+            {
+                [RunInWorkerProcess]
+                public static Task Import(string path, ILogger<Importer> logger, int retries)
+                {
+                    logger.LogInformation("Importing {Path}", path);
+                    return Task.CompletedTask;
+                }
+            }
+            """);
+
+        Assert.Contains("ImportAsync(string path, int retries, global::System.Threading.CancellationToken cancellationToken = default)", output.Text);
+        Assert.Contains("return invocation.ReturnTask(Import(arguments.Arg0, invocation.GetLogger<global::Samples.Importer>(), arguments.Arg1));", output.Text);
+        Assert.Contains("var logger0 = invocation.GetLogger<global::Samples.Importer>();", output.Text);
+        Assert.Contains("(arguments, cancellationToken) => new global::System.Threading.Tasks.ValueTask(Import(arguments.Arg0, logger0, arguments.Arg1)))", output.Text);
+        Assert.Equal(2, CountOccurrences(output.Text, "ImportForEachAsync("));
+        Snapshot.Match(output.Text);
+    }
+
+    [Fact]
+    public void LoggerProgressAndToken()
+    {
+        var output = GeneratorRunner.Run("""
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.Logging;
+            using Offload;
+
+            namespace Samples;
+
+            public partial class Crunch
+            {
+                [RunInWorkerProcess]
+                public static async ValueTask<long> Run(ILogger log, long n, IProgress<int> progress, CancellationToken token, ILogger<Crunch> audit)
+                {
+                    await Task.Delay(1, token);
+                    progress.Report(1);
+                    log.LogDebug("Done");
+                    audit.LogDebug("Done");
+                    return n;
+                }
+            }
+            """);
+
+        Assert.Contains("RunAsync(long n, global::System.IProgress<int>? progress, global::System.Threading.CancellationToken cancellationToken = default)", output.Text);
+        Assert.Contains(
+            "return invocation.ReturnValueTask<long>(Run(invocation.GetLogger(\"Samples.Crunch\"), arguments.Arg0, invocation.GetProgress<int>(), invocation.CancellationToken, invocation.GetLogger<global::Samples.Crunch>()));",
+            output.Text);
+        AssertNoMaps(output);
+        Snapshot.Match(output.Text);
+    }
+
+    /// <summary>Asserts that the output has no map companions, batch descriptor or batch invoker, and one dispatcher case.</summary>
+    private static void AssertNoMaps(GeneratorOutput output)
+    {
+        Assert.DoesNotContain("MapAsync", output.Text);
+        Assert.DoesNotContain("MapUnorderedAsync", output.Text);
+        Assert.DoesNotContain("ForEachAsync", output.Text);
+        Assert.DoesNotContain("Batch_", output.Text);
+        var dispatcher = Assert.Single(output.Sources, source => source.HintName == "OffloadDispatcher.g.cs");
+        Assert.Equal(1, CountOccurrences(dispatcher.Text, "case 0x"));
+    }
+
     [Fact]
     public void Fnv1a64_IsStable()
     {

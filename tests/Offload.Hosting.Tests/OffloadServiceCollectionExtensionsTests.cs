@@ -133,6 +133,9 @@ public sealed class OffloadServiceCollectionExtensionsTests
             ["Offload:ShutdownTimeout"] = "00:00:03",
             ["Offload:StandardErrorTailLines"] = "7",
             ["Offload:EnvironmentVariables:MODEL_HOME"] = "/opt/model",
+            ["Offload:WorkerLogLevel"] = "Warning",
+            ["Offload:StreamWindow"] = "8",
+            ["Offload:RemoteExceptions"] = "Wrapped",
         };
         using var host = TestHosts.Build(settings);
 
@@ -152,6 +155,9 @@ public sealed class OffloadServiceCollectionExtensionsTests
         Assert.Equal(TimeSpan.FromSeconds(3), options.ShutdownTimeout);
         Assert.Equal(7, options.StandardErrorTailLines);
         Assert.Equal("/opt/model", options.EnvironmentVariables["MODEL_HOME"]);
+        Assert.Equal(LogLevel.Warning, options.WorkerLogLevel);
+        Assert.Equal(8, options.StreamWindow);
+        Assert.Equal(RemoteExceptionMode.Wrapped, options.RemoteExceptions);
 
         // A property added to WorkerPoolOptions must be added here too (or to the code-only ones), so that the binding
         // generator's silence about it (Offload.Hosting turns off its "not supported" warnings) is never a surprise.

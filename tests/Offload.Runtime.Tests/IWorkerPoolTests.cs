@@ -76,18 +76,25 @@ public sealed class IWorkerPoolTests(PoolFixture fixture)
 
         public List<bool> SynchronousSources { get; } = [];
 
-        public Task<TResult> InvokeAsync<TArguments, TResult>(MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+        public Task<TResult> InvokeAsync<TArguments, TResult>(MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
             where TArguments : struct, IOffloadArguments
         {
             Record("InvokeAsync<TArguments, TResult>", method);
-            return inner.InvokeAsync<TArguments, TResult>(method, arguments, cancellationToken);
+            return inner.InvokeAsync<TArguments, TResult>(method, arguments, progress, cancellationToken);
         }
 
-        public Task InvokeAsync<TArguments>(MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+        public Task InvokeAsync<TArguments>(MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
             where TArguments : struct, IOffloadArguments
         {
             Record("InvokeAsync<TArguments>", method);
-            return inner.InvokeAsync(method, arguments, cancellationToken);
+            return inner.InvokeAsync(method, arguments, progress, cancellationToken);
+        }
+
+        public IAsyncEnumerable<TItem> StreamAsync<TArguments, TItem>(MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
+            where TArguments : struct, IOffloadArguments
+        {
+            Record("StreamAsync", method);
+            return inner.StreamAsync<TArguments, TItem>(method, arguments, progress, cancellationToken);
         }
 
         public IAsyncEnumerable<TResult> MapAsync<TItem, TArguments, TResult>(MethodDescriptor batchMethod, MapSource<TItem> source, Func<TItem, TArguments> toArguments, MapOptions? options, CancellationToken cancellationToken)

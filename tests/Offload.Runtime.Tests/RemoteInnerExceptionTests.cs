@@ -10,6 +10,26 @@ public sealed class RemoteInnerExceptionTests(ITestOutputHelper output)
     {
         await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1 });
 
+        // Every inner exception arrived, so the aggregate is rebuilt with its own type (RemoteExceptionMode.OwnType).
+        var error = await Assert.ThrowsAsync<AggregateException>(() => FaultWorkloads.ThrowManyAsync(pool, 1000, 10));
+
+        Assert.Equal(1000, error.InnerExceptions.Count);
+        Assert.DoesNotContain("left out", error.Message);
+        for (var i = 0; i < 1000; i++)
+        {
+            var inner = Assert.IsType<InvalidOperationException>(error.InnerExceptions[i]);
+            Assert.StartsWith($"inner {i} ", inner.Message);
+            Assert.Contains(nameof(FaultWorkloads.ThrowMany), inner.StackTrace);
+        }
+
+        Assert.Same(error.InnerExceptions[0], error.InnerException);
+    }
+
+    [Fact]
+    public async Task All_1000_inner_exceptions_arrive_as_RemoteInvocationExceptions_in_wrapped_mode()
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, RemoteExceptions = RemoteExceptionMode.Wrapped });
+
         var error = await Assert.ThrowsAsync<RemoteInvocationException>(() => FaultWorkloads.ThrowManyAsync(pool, 1000, 10));
 
         Assert.Equal(typeof(AggregateException).FullName, error.RemoteTypeName);
@@ -31,6 +51,7 @@ public sealed class RemoteInnerExceptionTests(ITestOutputHelper output)
         await using var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, MaxFrameBytes = 64 * 1024 });
         var pid = await Workloads.ProcessIdAsync(pool);
 
+        // Some inner exceptions were left out: a rebuilt AggregateException could not say so, so it stays wrapped.
         var error = await Assert.ThrowsAsync<RemoteInvocationException>(() => FaultWorkloads.ThrowManyAsync(pool, 1000, 200));
 
         var kept = error.RemoteInnerExceptions.Count;

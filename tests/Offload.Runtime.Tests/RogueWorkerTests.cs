@@ -216,8 +216,23 @@ public sealed class RogueWorkerTests(RoguePoolFixture fixture, ITestOutputHelper
         {
             switch ((FrameKind)frame.Kind)
             {
-                case FrameKind.Result or FrameKind.Error or FrameKind.Canceled:
+                case FrameKind.Result or FrameKind.Error or FrameKind.Canceled or FrameKind.StreamEnd:
                     return $"answered call {frame.CallId}, which it was not running";
+                case FrameKind.Progress:
+                    return $"sent a progress report for call {frame.CallId}, which it was not running";
+                case FrameKind.StreamItem:
+                    return $"sent a streamed item for call {frame.CallId}, which it was not running";
+                case FrameKind.Log:
+                    try
+                    {
+                        MemoryPackSerializer.Deserialize<LogRecord>(frame.Body);
+                    }
+                    catch (Exception)
+                    {
+                        return "sent an unreadable log entry";
+                    }
+
+                    break;
                 case FrameKind.Retire:
                     try
                     {

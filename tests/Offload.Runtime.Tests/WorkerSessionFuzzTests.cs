@@ -382,7 +382,7 @@ public sealed class WorkerSessionFuzzTests(ITestOutputHelper output) : IDisposab
             case Op.LoadGarbage:
                 return FuzzFrames.Frame(FrameKind.LoadAssembly, 0, step.Bytes);
             case Op.UnexpectedKind:
-                var kind = step.X is >= (byte)FrameKind.LoadAssembly and <= (byte)FrameKind.Pong ? (byte)(step.X + 100) : step.X;
+                var kind = step.X is >= (byte)FrameKind.LoadAssembly and <= (byte)FrameKind.Credit ? (byte)(step.X + 100) : step.X;
                 return FuzzFrames.Frame(kind, step.A, step.Bytes);
             case Op.TooSmall:
                 return [.. FuzzFrames.Header((uint)(step.X % 12), (byte)FrameKind.Ping, 0, 0, step.A), .. step.Bytes];

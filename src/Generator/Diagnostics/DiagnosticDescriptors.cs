@@ -82,6 +82,21 @@ internal static class DiagnosticDescriptors
         description: "Arguments and results travel between processes as MemoryPack payloads, so their types must be primitives, strings, enums, unmanaged structs, supported framework types and collections, or types marked [MemoryPackable] or [MemoryPackUnion].",
         helpLinkUri: HelpLinkBase + "offload0006");
 
+    /// <summary>
+    /// OFFLOAD0006 for a type nobody can mark <c>[MemoryPackable]</c> (one from another assembly, such as
+    /// <c>Stream</c> or <c>ILogger</c>, an interface, an abstract class, a delegate), with advice that fits. {0} to
+    /// {3}: as <see cref="NotSerializable"/>; {4}: why marking it is no way out, naming the offending type.
+    /// </summary>
+    public static readonly DiagnosticDescriptor NotSerializableUnmarkable = new(
+        id: "OFFLOAD0006",
+        title: "Type cannot be serialized by MemoryPack",
+        messageFormat: "The {0} of method '{1}' has type '{2}', which MemoryPack cannot serialize ({3}); {4}: send the data it holds instead, such as its bytes, a path, or a serializable type of your own",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Arguments and results travel between processes as MemoryPack payloads, so their types must be primitives, strings, enums, unmanaged structs, supported framework types and collections, or types marked [MemoryPackable] or [MemoryPackUnion]. A framework type such as Stream, an interface or an abstract class cannot be marked; send the data it holds instead.",
+        helpLinkUri: HelpLinkBase + "offload0006");
+
     /// <summary>{0}: method; {1}: return type; {2}: why.</summary>
     public static readonly DiagnosticDescriptor UnsupportedReturn = new(
         id: "OFFLOAD0007",
@@ -90,7 +105,7 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
-        description: "A worker-process method must return void, a value, Task, Task<T>, ValueTask or ValueTask<T>; ref returns, pointers, ref structs, enumerators and IAsyncEnumerable<T> streams cannot be carried back.",
+        description: "A worker-process method must return void, a value, Task, Task<T>, ValueTask, ValueTask<T> or IAsyncEnumerable<T>; ref returns, pointers, ref structs, enumerators and streams wrapped in a task cannot be carried back.",
         helpLinkUri: HelpLinkBase + "offload0007");
 
     /// <summary>{0}: method; {1}: companion name; {2}: type.</summary>
@@ -145,7 +160,7 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
-        description: "A companion takes the method's parameters without its CancellationToken, then a CancellationToken of its own, and a map companion takes them as one item (a tuple when there are several). Overloads that differ only by a CancellationToken, or where one takes a tuple and the other that tuple's elements, would therefore produce two identical companions.",
+        description: "A companion takes the method's parameters without its CancellationToken and ILogger parameters, then a CancellationToken of its own, and a map companion takes the arguments as one item (a tuple when there are several). Overloads that differ only by a CancellationToken or a logger, or where one takes a tuple and the other that tuple's elements, would therefore produce two identical companions.",
         helpLinkUri: HelpLinkBase + "offload0012");
 
     /// <summary>{0}: the setting (<c>MaxRetries</c>, <c>TimeoutMilliseconds</c>); {1}: its value; {2}: method; {3}: what is allowed.</summary>
@@ -225,6 +240,17 @@ internal static class DiagnosticDescriptors
         description: "The dispatcher Offload generates for the assembly calls each initializer by name from outside its type, so the method must be an ordinary method that is internal, protected internal or public, in types that are too.",
         helpLinkUri: HelpLinkBase + "offload0019");
 
+    /// <summary>{0}: the extra parameter; {1}: method.</summary>
+    public static readonly DiagnosticDescriptor MultipleProgressParameters = new(
+        id: "OFFLOAD0020",
+        title: "More than one IProgress<T> parameter",
+        messageFormat: "Parameter '{0}' of method '{1}' is a second IProgress<T>; a call reports progress to one IProgress<T> only",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "An IProgress<T> parameter is not serialized: the worker binds it to a proxy whose reports reach the caller's IProgress<T> through the call's one progress channel. A method can therefore take at most one; report a record that holds every kind of progress instead.",
+        helpLinkUri: HelpLinkBase + "offload0020");
+
     /// <summary>All descriptors, for <see cref="Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer.SupportedDiagnostics"/>.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         MethodMustBeStatic,
@@ -245,5 +271,7 @@ internal static class DiagnosticDescriptors
         InitializerHasParameters,
         InitializerIsGeneric,
         InitializerUnsupportedReturn,
-        InitializerNotCallable);
+        InitializerNotCallable,
+        MultipleProgressParameters,
+        NotSerializableUnmarkable);
 }

@@ -58,13 +58,22 @@ internal static class CompanionNames
     public static string ForEachAsync(string mapBase) => mapBase + ForEachAsyncSuffix;
 
     /// <summary>
-    /// The map companions a method gets: <c>{Base}MapAsync</c> and <c>{Base}MapUnorderedAsync</c> when it has a
-    /// result, <c>{Base}ForEachAsync</c> when it has none; none at all for a method that takes no argument (other than
-    /// a CancellationToken), since there is nothing to map over.
+    /// Whether a method gets map companions: only when it takes an argument to map over (parameters bound in the worker,
+    /// a CancellationToken or an ILogger, are none), and neither streams its result nor reports progress. A map runs
+    /// items in chunks and answers each chunk with one frame of results, which a stream of items is not; and progress
+    /// per map item would need an IProgress per item, which a map's input cannot carry. Neither shape is supported, so
+    /// such a method has its call companion only.
     /// </summary>
-    public static string[] Maps(string methodName, bool hasArguments, bool hasResult)
+    public static bool HasMaps(bool hasArguments, bool isStream, bool hasProgress) => hasArguments && !isStream && !hasProgress;
+
+    /// <summary>
+    /// The map companions a method gets: <c>{Base}MapAsync</c> and <c>{Base}MapUnorderedAsync</c> when it has a
+    /// result, <c>{Base}ForEachAsync</c> when it has none; none at all when <paramref name="hasMaps"/> is false (see
+    /// <see cref="HasMaps"/>).
+    /// </summary>
+    public static string[] Maps(string methodName, bool hasMaps, bool hasResult)
     {
-        if (!hasArguments)
+        if (!hasMaps)
         {
             return [];
         }

@@ -70,8 +70,22 @@ internal sealed record MethodModel(
     /// <summary>Name of the generated worker-side invoker, in the hidden class.</summary>
     public string InvokerName => "Invoke_" + MemberSuffix;
 
-    /// <summary>Whether the method gets map companions: it takes at least one argument to map over.</summary>
-    public bool HasMap => Parameters.Any(static p => !p.IsCancellationToken);
+    /// <summary>Whether the method gets map companions (see <see cref="CompanionNames.HasMaps"/>).</summary>
+    public bool HasMap => CompanionNames.HasMaps(
+        hasArguments: Parameters.Any(static p => p.IsSent),
+        isStream: ReturnKind == ReturnKind.Stream,
+        hasProgress: Parameters.Any(static p => p.Kind == ParameterKind.Progress));
+
+    /// <summary>
+    /// The category of the logger bound to a plain <c>ILogger</c> parameter: the containing type's full name without
+    /// <c>global::</c> or <c>@</c>, nested types joined by dots, as ASP.NET Core names the category of an
+    /// <c>ILogger&lt;T&gt;</c>.
+    /// </summary>
+    public string LoggerCategory => TypePath.Replace("@", "");
+
+    /// <summary>The containing type's full name without <c>global::</c>.</summary>
+    private string TypePath =>
+        ContainingTypeFullName.StartsWith("global::", System.StringComparison.Ordinal) ? ContainingTypeFullName.Substring("global::".Length) : ContainingTypeFullName;
 
     /// <summary>The batch id as a C# literal.</summary>
     public string BatchMethodIdLiteral => "0x" + BatchMethodId.ToString("x16") + "UL";
@@ -86,9 +100,7 @@ internal sealed record MethodModel(
     public string RegisterFormattersName => "RegisterFormatters_" + MemberSuffix;
 
     /// <summary>The file that declares the containing type's hidden class, once for all its methods.</summary>
-    public string PlumbingHintName =>
-        (ContainingTypeFullName.StartsWith("global::", System.StringComparison.Ordinal) ? ContainingTypeFullName.Substring("global::".Length) : ContainingTypeFullName)
-        + "." + CompanionNames.PlumbingClass + ".g.cs";
+    public string PlumbingHintName => TypePath + "." + CompanionNames.PlumbingClass + ".g.cs";
 
     /// <summary>A member of the hidden class as code in the containing type names it (<c>__Offload.Method_Square_…</c>).</summary>
     public string PlumbingMember(string name) => CompanionNames.PlumbingClass + "." + name;

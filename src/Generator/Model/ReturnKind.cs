@@ -23,4 +23,10 @@ internal enum ReturnKind
 
     /// <summary><c>ValueTask&lt;T&gt;</c>: the worker awaits it, the companion returns <c>Task&lt;T&gt;</c>.</summary>
     ValueTaskOfT,
+
+    /// <summary>
+    /// <c>IAsyncEnumerable&lt;T&gt;</c>: the worker streams the items back as the method yields them, the companion
+    /// returns <c>IAsyncEnumerable&lt;T&gt;</c>; the result type is the item type <c>T</c>.
+    /// </summary>
+    Stream,
 }

@@ -58,7 +58,8 @@ internal static class CompanionNameValidator
 
     /// <summary>
     /// OFFLOAD0012: another <c>[RunInWorkerProcess]</c> overload whose companion would take the same parameters
-    /// (companions drop the method's CancellationToken and add their own), so the two companions would collide.
+    /// (companions drop the method's CancellationToken and loggers, keep its IProgress&lt;T&gt;, and add a token of
+    /// their own), so the two companions would collide.
     /// </summary>
     /// <remarks>
     /// Map companions take the arguments as one item: the argument itself, or a tuple of all of them. So overloads
@@ -68,7 +69,7 @@ internal static class CompanionNameValidator
     {
         var signature = CompanionParameterTypes(method);
         var mapNames = TypeShapes.GetMapCompanionNames(method);
-        var mapItem = MapItemTypes(signature);
+        var mapItem = MapItemTypes(SentParameterTypes(method));
         foreach (var other in method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>())
         {
             if (SymbolEqualityComparer.Default.Equals(other, method)
@@ -81,13 +82,13 @@ internal static class CompanionNameValidator
             if (signature.SequenceEqual(otherSignature, SymbolEqualityComparer.Default))
             {
                 report(Diagnostic.Create(
-                    DiagnosticDescriptors.CompanionSignatureConflict, methodLocation, MethodValidator.Display(method), MethodValidator.Display(other), companionName, "a CancellationToken parameter is not part of a companion's signature"));
+                    DiagnosticDescriptors.CompanionSignatureConflict, methodLocation, MethodValidator.Display(method), MethodValidator.Display(other), companionName, "CancellationToken and ILogger parameters are not part of a companion's signature"));
                 return;
             }
 
             if (mapNames.Length > 0
                 && mapNames.SequenceEqual(TypeShapes.GetMapCompanionNames(other))
-                && mapItem.SequenceEqual(MapItemTypes(otherSignature), SymbolEqualityComparer.Default))
+                && mapItem.SequenceEqual(MapItemTypes(SentParameterTypes(other)), SymbolEqualityComparer.Default))
             {
                 report(Diagnostic.Create(
                     DiagnosticDescriptors.CompanionSignatureConflict, methodLocation, MethodValidator.Display(method), MethodValidator.Display(other), mapNames[0], "a map companion takes several arguments as one tuple"));
@@ -96,8 +97,16 @@ internal static class CompanionNameValidator
         }
     }
 
+    /// <summary>The types of the call companion's parameters, before its own token: the arguments and the IProgress&lt;T&gt;.</summary>
     private static ITypeSymbol[] CompanionParameterTypes(IMethodSymbol method) =>
-        method.Parameters.Where(p => !TypeShapes.IsCancellationToken(p.Type)).Select(p => p.Type).ToArray();
+        method.Parameters
+            .Where(p => TypeShapes.ClassifyParameter(p.Type, out _) is ParameterKind.Sent or ParameterKind.Progress)
+            .Select(p => p.Type)
+            .ToArray();
+
+    /// <summary>The types of the arguments sent to the worker, of which a map companion's item is made.</summary>
+    private static ITypeSymbol[] SentParameterTypes(IMethodSymbol method) =>
+        method.Parameters.Where(p => TypeShapes.ClassifyParameter(p.Type, out _) == ParameterKind.Sent).Select(p => p.Type).ToArray();
 
     /// <summary>
     /// What a map companion's item is made of: the types of the tuple it takes (its one parameter's, when that is

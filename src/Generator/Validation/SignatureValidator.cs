@@ -8,15 +8,16 @@ using Offload.Generator.Model;
 namespace Offload.Generator.Validation;
 
 /// <summary>
-/// What a <c>[RunInWorkerProcess]</c> method takes and returns: every argument and the result must cross a process
-/// boundary (OFFLOAD0004 to OFFLOAD0007, OFFLOAD0011).
+/// What a <c>[RunInWorkerProcess]</c> method takes and returns: every argument, progress report and result must cross a
+/// process boundary (OFFLOAD0004 to OFFLOAD0007, OFFLOAD0011, OFFLOAD0020).
 /// </summary>
 internal static class SignatureValidator
 {
-    /// <summary>OFFLOAD0004, OFFLOAD0005, OFFLOAD0006 and OFFLOAD0011, parameter by parameter.</summary>
+    /// <summary>OFFLOAD0004, OFFLOAD0005, OFFLOAD0006, OFFLOAD0011 and OFFLOAD0020, parameter by parameter.</summary>
     public static void ValidateParameters(IMethodSymbol method, bool isGeneric, Action<Diagnostic> report)
     {
         var seenCancellationToken = false;
+        var seenProgress = false;
         foreach (var parameter in method.Parameters)
         {
             var location = parameter.Locations.FirstOrDefault() ?? Location.None;
@@ -27,16 +28,30 @@ internal static class SignatureValidator
             }
 
             var type = parameter.Type;
-            if (TypeShapes.IsCancellationToken(type))
+            switch (TypeShapes.ClassifyParameter(type, out var typeArgument))
             {
-                // The first token is bound to the call's token on the worker side; there is nothing to bind a second to.
-                if (seenCancellationToken)
-                {
-                    report(Diagnostic.Create(DiagnosticDescriptors.MultipleCancellationTokens, location, parameter.Name, MethodValidator.Display(method)));
-                }
+                case ParameterKind.CancellationToken:
+                    // The first token is bound to the call's token on the worker side; there is nothing to bind a second to.
+                    if (seenCancellationToken)
+                    {
+                        report(Diagnostic.Create(DiagnosticDescriptors.MultipleCancellationTokens, location, parameter.Name, MethodValidator.Display(method)));
+                    }
 
-                seenCancellationToken = true;
-                continue;
+                    seenCancellationToken = true;
+                    continue;
+                case ParameterKind.Logger:
+                    // Bound in the worker to a logger of the pool's factory; a second one is pointless but harmless.
+                    continue;
+                case ParameterKind.Progress:
+                    // A call has one channel of progress reports back to one IProgress<T> of the caller.
+                    if (seenProgress)
+                    {
+                        report(Diagnostic.Create(DiagnosticDescriptors.MultipleProgressParameters, location, parameter.Name, MethodValidator.Display(method)));
+                    }
+
+                    seenProgress = true;
+                    ReportIfNotSerializable(typeArgument!, $"progress report type of parameter '{parameter.Name}'", method, location, isGeneric, report);
+                    continue;
             }
 
             var neverCrosses = DescribeProcessBound(type);
@@ -110,7 +125,7 @@ internal static class SignatureValidator
 
         if (resultType is not null)
         {
-            ReportIfNotSerializable(resultType, "return value", method, location, isGeneric, report);
+            ReportIfNotSerializable(resultType, returnKind == ReturnKind.Stream ? "streamed item type" : "return value", method, location, isGeneric, report);
         }
     }
 
@@ -132,9 +147,11 @@ internal static class SignatureValidator
             return null;
         }
 
-        if (named.MetadataName == "IAsyncEnumerable`1" && TypeShapes.IsInNamespace(named, "System", "Collections", "Generic"))
+        // A plain IAsyncEnumerable<T> is a stream (ReturnKind.Stream); one inside a task would be a stream the worker
+        // has to await first, a shape with nothing to gain.
+        if (TypeShapes.IsAsyncEnumerable(named))
         {
-            return "streaming results with IAsyncEnumerable<T> is not supported yet; return a collection instead";
+            return "a stream cannot be returned through a task; return IAsyncEnumerable<T> directly";
         }
 
         var isEnumerator =
@@ -154,7 +171,41 @@ internal static class SignatureValidator
             return;
         }
 
-        report(Diagnostic.Create(
-            DiagnosticDescriptors.NotSerializable, location, what, MethodValidator.Display(method), MemoryPackTypeChecker.Display(type), problem.Reason));
+        // [MemoryPackable] is advice only for a type the user can mark: one declared in this compilation's source, and
+        // not an interface or abstract class, which MemoryPack cannot create, nor a delegate. For any other, the way
+        // out is to send the data it holds.
+        var unmarkable = DescribeUnmarkable(problem.OffendingType);
+        report(unmarkable is null
+            ? Diagnostic.Create(
+                DiagnosticDescriptors.NotSerializable, location, what, MethodValidator.Display(method), MemoryPackTypeChecker.Display(type), problem.Reason)
+            : Diagnostic.Create(
+                DiagnosticDescriptors.NotSerializableUnmarkable, location, what, MethodValidator.Display(method), MemoryPackTypeChecker.Display(type), problem.Reason, unmarkable));
+    }
+
+    /// <summary>
+    /// Why <paramref name="type"/> cannot be made serializable by marking it, phrased to follow the type's name in
+    /// OFFLOAD0006 (<c>'Stream' is declared in another assembly</c>); or null when the user can mark it.
+    /// </summary>
+    private static string? DescribeUnmarkable(ITypeSymbol type)
+    {
+        // Arrays, pointers and the like have nothing to mark, but their messages say what is wrong with them already.
+        if (type is not INamedTypeSymbol named || named.TypeKind == TypeKind.Error)
+        {
+            return null;
+        }
+
+        var display = MemoryPackTypeChecker.Display(type);
+        if (!named.Locations.Any(static location => location.IsInSource))
+        {
+            return $"'{display}' is declared in another assembly and cannot be marked serializable here";
+        }
+
+        return named.TypeKind switch
+        {
+            TypeKind.Interface => $"'{display}' is an interface, and a worker could not tell which implementation to create",
+            TypeKind.Delegate => $"'{display}' is a delegate, which refers to code and objects of the calling process",
+            TypeKind.Class when named.IsAbstract => $"'{display}' is abstract, and a worker could not tell which derived type to create",
+            _ => null,
+        };
     }
 }

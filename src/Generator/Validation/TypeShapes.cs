@@ -58,8 +58,52 @@ internal static class TypeShapes
             }
         }
 
+        if (IsAsyncEnumerable(type))
+        {
+            resultType = ((INamedTypeSymbol)type).TypeArguments[0];
+            return ReturnKind.Stream;
+        }
+
         resultType = type;
         return ReturnKind.Value;
+    }
+
+    /// <summary>True for <c>System.Collections.Generic.IAsyncEnumerable&lt;T&gt;</c>.</summary>
+    public static bool IsAsyncEnumerable(ITypeSymbol type) =>
+        type is INamedTypeSymbol { MetadataName: "IAsyncEnumerable`1" } named && IsInNamespace(named, "System", "Collections", "Generic");
+
+    /// <summary>
+    /// Whether a parameter is sent to the worker or bound there: a <c>CancellationToken</c>, an
+    /// <c>IProgress&lt;T&gt;</c> (<paramref name="typeArgument"/> is the report type), or
+    /// <c>Microsoft.Extensions.Logging</c>'s <c>ILogger</c> or <c>ILogger&lt;T&gt;</c> (<paramref name="typeArgument"/>
+    /// is the category type, or null). A look-alike in another namespace is an ordinary argument.
+    /// </summary>
+    public static ParameterKind ClassifyParameter(ITypeSymbol type, out ITypeSymbol? typeArgument)
+    {
+        typeArgument = null;
+        if (IsCancellationToken(type))
+        {
+            return ParameterKind.CancellationToken;
+        }
+
+        if (type is not INamedTypeSymbol { TypeKind: TypeKind.Interface } named)
+        {
+            return ParameterKind.Sent;
+        }
+
+        if (named.MetadataName == "IProgress`1" && IsInNamespace(named, "System"))
+        {
+            typeArgument = named.TypeArguments[0];
+            return ParameterKind.Progress;
+        }
+
+        if (named.MetadataName is "ILogger" or "ILogger`1" && IsInNamespace(named, "Microsoft", "Extensions", "Logging"))
+        {
+            typeArgument = named.IsGenericType ? named.TypeArguments[0] : null;
+            return ParameterKind.Logger;
+        }
+
+        return ParameterKind.Sent;
     }
 
     /// <summary>True for <c>System.Threading.CancellationToken</c>: such a parameter is not sent but bound to the call's token.</summary>
@@ -85,7 +129,10 @@ internal static class TypeShapes
     public static string[] GetMapCompanionNames(IMethodSymbol method) =>
         CompanionNames.Maps(
             method.Name,
-            hasArguments: method.Parameters.Any(parameter => !IsCancellationToken(parameter.Type)),
+            hasMaps: CompanionNames.HasMaps(
+                hasArguments: method.Parameters.Any(parameter => ClassifyParameter(parameter.Type, out _) == ParameterKind.Sent),
+                isStream: ClassifyReturn(method, out _) == ReturnKind.Stream,
+                hasProgress: method.Parameters.Any(parameter => ClassifyParameter(parameter.Type, out _) == ParameterKind.Progress)),
             hasResult: HasResult(ClassifyReturn(method, out _)));
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace Offload.CompilerServices;
 /// for the result. Generated invokers read the arguments and hand the method's result to one of the <c>Return</c> methods.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class Invocation
+public sealed partial class Invocation
 {
     private readonly byte[] _arguments;
     private readonly int _argumentsLength;
@@ -106,19 +106,8 @@ public sealed class Invocation
     /// <summary>Answers with <paramref name="result"/>.</summary>
     public ValueTask Return<TResult>(TResult result)
     {
-        var buffer = FrameBuffer.CreateMessage(result);
-        if (buffer.Length > _maxFrameBytes)
-        {
-            var size = buffer.Length;
-            buffer.Dispose();
-            throw new PayloadTooLargeException(
-                $"{size} bytes is more than the maximum frame size of {_maxFrameBytes} bytes; raise WorkerPoolOptions.MaxFrameBytes or return less.")
-            {
-                PayloadBytes = size,
-                MaxFrameBytes = _maxFrameBytes,
-            };
-        }
-
+        var buffer = FrameBuffer.CreateMessage(result, _maxFrameBytes, static (size, max) =>
+            $"{size} bytes is more than the maximum frame size of {max} bytes; raise WorkerPoolOptions.MaxFrameBytes or return less.");
         Send(FrameKind.Result, buffer);
         return ValueTask.CompletedTask;
     }
@@ -214,6 +203,26 @@ public sealed class Invocation
         cancellation?.Cancel();
     }
 
+    /// <summary>
+    /// <see cref="Cancel"/> for the worker's read loop to run off its thread: a user callback that throws, or a call
+    /// that finished meanwhile, must not break anything.
+    /// </summary>
+    internal void CancelSafely()
+    {
+        try
+        {
+            Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The call finished while the cancel was on its way.
+        }
+        catch (AggregateException)
+        {
+            // A user callback threw; the call itself reports what happens next.
+        }
+    }
+
     /// <summary>Releases the token's source once the call is over.</summary>
     internal void DisposeCancellation()
     {
@@ -234,6 +243,7 @@ public sealed class Invocation
             throw new InvalidOperationException("The call was already answered.");
         }
 
+        CloseProgress();
         buffer.Seal(kind, CallId);
         _send(buffer);
     }

@@ -6,9 +6,10 @@ namespace Offload;
 /// it are not run (those already sent are canceled).
 /// </summary>
 /// <remarks>
-/// <see cref="Exception.InnerException"/> is the <see cref="RemoteInvocationException"/> that describes what the
-/// method threw for that item. Failures that are not one item's (the worker died, the map was canceled, the input
-/// threw) keep their own exception types.
+/// <see cref="Exception.InnerException"/> is what the method threw for that item, by the same rule as a single call's
+/// exception (<see cref="WorkerPoolOptions.RemoteExceptions"/>): of its own type where the parent can build it (an
+/// <see cref="ArgumentException"/>, say), else a <see cref="RemoteInvocationException"/>. Failures that are not one
+/// item's (the worker died, the map was canceled, the input threw) keep their own exception types.
 /// </remarks>
 public sealed class MapItemException : OffloadException
 {

@@ -8,7 +8,12 @@ namespace Offload;
 /// remote inner exceptions become <see cref="Exception.InnerException"/> (and <see cref="RemoteInnerExceptions"/>;
 /// those that did not fit in the report are counted in <see cref="RemoteInnerExceptionsOmitted"/>).
 /// </summary>
-/// <remarks>The worker keeps serving after a user exception.</remarks>
+/// <remarks>
+/// The worker keeps serving after a user exception. With <see cref="WorkerPoolOptions.RemoteExceptions"/> at its default,
+/// <see cref="RemoteExceptionMode.OwnType"/>, the caller gets this only for an exception the parent cannot rebuild with
+/// its own type (one only the worker knows, without a usable constructor, a cancellation, out of memory, …); otherwise
+/// for every one.
+/// </remarks>
 public sealed class RemoteInvocationException : OffloadException
 {
     /// <summary>Creates the exception from the wire form of a remote error.</summary>

@@ -1,5 +1,6 @@
 using MemoryPack;
 using Offload.CompilerServices;
+using Offload.Parent.Streaming;
 using Offload.Protocol;
 
 namespace Offload.Parent;
@@ -11,7 +12,7 @@ namespace Offload.Parent;
 internal static class CallIntake
 {
     /// <summary>Runs a method that returns a value in a worker of <paramref name="pool"/>.</summary>
-    public static Task<TResult> InvokeAsync<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+    public static Task<TResult> InvokeAsync<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
         if (cancellationToken.IsCancellationRequested)
@@ -23,14 +24,14 @@ internal static class CallIntake
         {
             return QueueIsFull(pool, method, out var refusal)
                 ? Task.FromException<TResult>(refusal)
-                : WaitForRoomAsync<TArguments, TResult>(pool, method, arguments, slots, cancellationToken);
+                : WaitForRoomAsync<TArguments, TResult>(pool, method, arguments, progress, slots, cancellationToken);
         }
 
-        return Submit<TArguments, TResult>(pool, method, arguments, cancellationToken);
+        return Submit<TArguments, TResult>(pool, method, arguments, progress, cancellationToken);
     }
 
     /// <summary>Runs a method with no result in a worker of <paramref name="pool"/>.</summary>
-    public static Task InvokeAsync<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+    public static Task InvokeAsync<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
         if (cancellationToken.IsCancellationRequested)
@@ -42,13 +43,13 @@ internal static class CallIntake
         {
             return QueueIsFull(pool, method, out var refusal)
                 ? Task.FromException(refusal)
-                : WaitForRoomAsync(pool, method, arguments, slots, cancellationToken);
+                : WaitForRoomAsync(pool, method, arguments, progress, slots, cancellationToken);
         }
 
-        return Submit(pool, method, arguments, cancellationToken);
+        return Submit(pool, method, arguments, progress, cancellationToken);
     }
 
-    private static Task<TResult> Submit<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+    private static Task<TResult> Submit<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
         if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var error))
@@ -57,12 +58,12 @@ internal static class CallIntake
             return Task.FromException<TResult>(error);
         }
 
-        var call = new PendingCall<TResult>(method, frame, callId) { QueueSlot = pool.QueueSlots };
+        var call = new PendingCall<TResult>(method, frame, callId) { QueueSlot = pool.QueueSlots, Progress = progress };
         pool.Submit(call, cancellationToken);
         return call.TypedTask;
     }
 
-    private static Task Submit<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, CancellationToken cancellationToken)
+    private static Task Submit<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
         if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var error))
@@ -71,27 +72,49 @@ internal static class CallIntake
             return Task.FromException(error);
         }
 
-        var call = new PendingVoidCall(method, frame, callId) { QueueSlot = pool.QueueSlots };
+        var call = new PendingVoidCall(method, frame, callId) { QueueSlot = pool.QueueSlots, Progress = progress };
         pool.Submit(call, cancellationToken);
         return call.Task;
+    }
+
+    /// <summary>
+    /// Submits one streamed call and returns the caller's enumerator over its items. A streamed call takes no slot of
+    /// <see cref="WorkerPoolOptions.MaxQueuedCalls"/>: it is started by enumerating, which cannot wait for room, and it
+    /// holds a worker, not the queue, for most of its life. A call that cannot be sent fails on the first
+    /// <c>MoveNextAsync</c>.
+    /// </summary>
+    public static IAsyncEnumerator<TItem> SubmitStream<TArguments, TItem>(
+        WorkerPool pool, MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationTokenSource? linked, CancellationToken cancellationToken)
+        where TArguments : struct, IOffloadArguments
+    {
+        if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var error))
+        {
+            var failed = new PendingStreamCall<TItem>(method, FrameBuffer.Create(FrameHeader.Size), 0, pool.Scheduler, pool.Options.StreamWindow, linked);
+            failed.TryFail(error);
+            return failed;
+        }
+
+        var call = new PendingStreamCall<TItem>(method, frame, callId, pool.Scheduler, pool.Options.StreamWindow, linked) { Progress = progress };
+        pool.Submit(call, cancellationToken);
+        return call;
     }
 
     /// <summary>
     /// The slow path of a bounded queue that is full (<see cref="QueueFullMode.Wait"/>): the caller waits for a slot
     /// before its arguments are even encoded, so a full pool holds no more than its bound of encoded calls.
     /// </summary>
-    private static async Task<TResult> WaitForRoomAsync<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, TArguments arguments, SemaphoreSlim slots, CancellationToken cancellationToken)
+    private static async Task<TResult> WaitForRoomAsync<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, TArguments arguments, ProgressReceiver? progress, SemaphoreSlim slots, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
         await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await Submit<TArguments, TResult>(pool, method, arguments, cancellationToken).ConfigureAwait(false);
+        return await Submit<TArguments, TResult>(pool, method, arguments, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WaitForRoomAsync<TArguments>(WorkerPool pool, MethodDescriptor method, TArguments arguments, SemaphoreSlim slots, CancellationToken cancellationToken)
+    private static async Task WaitForRoomAsync<TArguments>(WorkerPool pool, MethodDescriptor method, TArguments arguments, ProgressReceiver? progress, SemaphoreSlim slots, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
         await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        await Submit(pool, method, arguments, cancellationToken).ConfigureAwait(false);
+        await Submit(pool, method, arguments, progress, cancellationToken).ConfigureAwait(false);
     }
 
     private static bool QueueIsFull(WorkerPool pool, MethodDescriptor method, out Exception refusal)

@@ -8,8 +8,9 @@ namespace Offload.Parent;
 /// <remarks>
 /// <list type="bullet">
 /// <item>The worker answers with a result: the result (<see cref="PendingCall.CompleteFromResult"/>).</item>
-/// <item>The method threw: retried if the method retries on exceptions and has retries left; else
-/// <see cref="RemoteInvocationException"/> (or <see cref="PayloadTooLargeException"/> for a result too large to send).</item>
+/// <item>The method threw: retried if the method retries on exceptions and has retries left; else the exception of the
+/// worker's own type or a <see cref="RemoteInvocationException"/> (<see cref="RemoteExceptionFactory"/>), or
+/// <see cref="PayloadTooLargeException"/> for a result too large to send.</item>
 /// <item>The caller canceled: the task is canceled at once; a queued call never runs, a running one sees its token,
 /// and a worker still running it after the grace period is killed (the call stays canceled).</item>
 /// <item>The call ran past its timeout: its worker is killed; retried if retries are left, else <see cref="CallTimeoutException"/>.</item>
@@ -90,7 +91,7 @@ internal static class CallOutcomes
         });
 
     /// <summary>The method threw in the worker: a retry, when the method asks for one, or the failure the caller sees.</summary>
-    public static void SettleRemoteError(PendingCall call, RemoteError error, int workerId, int maxFrameBytes, CallScheduler scheduler)
+    public static void SettleRemoteError(PendingCall call, RemoteError error, int workerId, WorkerPoolOptions options, CallScheduler scheduler)
     {
         if (RetriesOnException(call, scheduler))
         {
@@ -98,8 +99,8 @@ internal static class CallOutcomes
         }
 
         call.TryFail(error.TypeName == typeof(PayloadTooLargeException).FullName
-            ? new PayloadTooLargeException($"The result of {call.Method.DisplayName}: {error.Message}") { MethodName = call.Method.DisplayName, WorkerId = workerId, MaxFrameBytes = maxFrameBytes }
-            : new RemoteInvocationException(call.Method.DisplayName, workerId, error));
+            ? new PayloadTooLargeException($"The result of {call.Method.DisplayName}: {error.Message}") { MethodName = call.Method.DisplayName, WorkerId = workerId, MaxFrameBytes = options.MaxFrameBytes }
+            : RemoteExceptionFactory.Create(error, call.Method.DisplayName, workerId, options.RemoteExceptions));
     }
 
     /// <summary>Whether a call whose method threw is sent again (a map chunk: whose item threw): only when the method asks for it.</summary>

@@ -223,6 +223,15 @@ internal sealed class CallScheduler
         }
     }
 
+    /// <summary>The caller gave up on a call (left a stream early): it completes as canceled, and its worker is told.</summary>
+    public void Cancel(PendingCall call)
+    {
+        if (call.TryCancel(CancellationToken.None))
+        {
+            OnCallCanceled(call);
+        }
+    }
+
     private void OnCallCanceled(PendingCall call)
     {
         // A queued call is dropped when it reaches the head of the queue; one already sent is cancelled in the worker.
@@ -242,7 +251,7 @@ internal sealed class CallScheduler
         {
             var worker = ready[(start + i) % count];
             var inFlight = worker.CallsInFlight;
-            if (worker.IsReady && inFlight < (_window > 0 ? _window : worker.AdaptiveWindow) && inFlight < bestInFlight)
+            if (worker.IsReady && inFlight < (_window > 0 ? _window : worker.AdaptiveWindow) && inFlight < bestInFlight && worker.StreamsInFlight == 0)
             {
                 best = worker;
                 bestInFlight = inFlight;

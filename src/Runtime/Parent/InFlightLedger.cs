@@ -13,10 +13,17 @@ internal sealed class InFlightLedger
 {
     private readonly OrderedDictionary<long, PendingCall> _calls = [];
     private int _count;
+    private int _streams;
     private long _averageServiceTicks;
 
     /// <summary>The calls given and not answered: what the scheduler weighs a worker by (read without the lock).</summary>
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>
+    /// Streamed calls among them (read without the lock): a worker streaming a result is given no more calls, since
+    /// the stream may wait on its caller, who may be waiting on the next call.
+    /// </summary>
+    public int Streams => Volatile.Read(ref _streams);
 
     /// <summary>The call the worker is running, or <see langword="null"/>.</summary>
     public PendingCall? Head => _calls.Count == 0 ? null : _calls.GetAt(0).Value;
@@ -54,6 +61,9 @@ internal sealed class InFlightLedger
 
     public bool Contains(long callId) => _calls.ContainsKey(callId);
 
+    /// <summary>The call with this id, if the worker has it.</summary>
+    public bool TryGet(long callId, [NotNullWhen(true)] out PendingCall? call) => _calls.TryGetValue(callId, out call);
+
     /// <summary>Adds a call behind the others; true if the worker was idle (the call starts running now).</summary>
     public bool Add(PendingCall call)
     {
@@ -65,6 +75,11 @@ internal sealed class InFlightLedger
 
         _calls.Add(call.CallId, call);
         Volatile.Write(ref _count, _calls.Count);
+        if (call.IsStream)
+        {
+            Interlocked.Increment(ref _streams);
+        }
+
         return idle;
     }
 
@@ -78,6 +93,11 @@ internal sealed class InFlightLedger
         }
 
         Volatile.Write(ref _count, _calls.Count);
+        if (call.IsStream)
+        {
+            Interlocked.Decrement(ref _streams);
+        }
+
         if (wasHead)
         {
             // How long this one ran feeds the average that sizes the prefetch window.
@@ -94,7 +114,11 @@ internal sealed class InFlightLedger
     /// <summary>Takes back a call its channel refused: it never left, so it says nothing about how long calls run.</summary>
     public void Withdraw(long callId)
     {
-        _calls.Remove(callId);
+        if (_calls.Remove(callId, out var call) && call.IsStream)
+        {
+            Interlocked.Decrement(ref _streams);
+        }
+
         Volatile.Write(ref _count, _calls.Count);
     }
 
@@ -104,6 +128,7 @@ internal sealed class InFlightLedger
         var calls = new List<PendingCall>(_calls.Values);
         _calls.Clear();
         Volatile.Write(ref _count, 0);
+        Volatile.Write(ref _streams, 0);
         return calls;
     }
 }

@@ -49,4 +49,10 @@ internal static partial class Log
 
     [LoggerMessage(15, LogLevel.Warning, "Refused {Count} more connection(s) to the pool since the last such warning, logged at Debug; WorkerPool.Statistics.ConnectionsRefused counts them all")]
     public static partial void ConnectionsRefusedQuietly(ILogger logger, int count);
+
+    [LoggerMessage(16, LogLevel.Information, "[worker {WorkerId}] {Line}")]
+    public static partial void WorkerStandardOutput(ILogger logger, int workerId, string line);
+
+    [LoggerMessage(17, LogLevel.Warning, "[worker {WorkerId}] {Line}")]
+    public static partial void WorkerStandardError(ILogger logger, int workerId, string line);
 }

@@ -43,8 +43,17 @@ internal abstract class PendingCall : IOutgoingFrame
     /// <summary>Times this call was sent again after a failure (<see cref="MethodDescriptor.MaxRetries"/>).</summary>
     public int Retries { get; private set; }
 
+    /// <summary>Whether the call streams its result: its worker takes no other call until the stream ends.</summary>
+    public virtual bool IsStream => false;
+
+    /// <summary>Whether the call may still be sent again after a failure; a stream that delivered an item may not.</summary>
+    protected virtual bool MayRetry => true;
+
     /// <summary>The pool's counters, set when the call is submitted; the call counts its own outcome there.</summary>
     public PoolCounters? Counters { get; set; }
+
+    /// <summary>Where the worker's progress reports go; <see langword="null"/> when the caller gave none.</summary>
+    public ProgressReceiver? Progress { get; init; }
 
     /// <summary>The pool's queue bound, when this call took one of its slots and has not given it back yet.</summary>
     public SemaphoreSlim? QueueSlot { get; init; }
@@ -92,7 +101,7 @@ internal abstract class PendingCall : IOutgoingFrame
     /// </summary>
     public bool TryPrepareRetry()
     {
-        if (IsCompleted || Retries >= Method.MaxRetries)
+        if (IsCompleted || Retries >= Method.MaxRetries || !MayRetry)
         {
             return false;
         }
@@ -243,6 +252,22 @@ internal abstract class PendingCall : IOutgoingFrame
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="complete"/>, which completes the caller's task, once every progress report received so
+    /// far reached the caller: a call never completes before its last report.
+    /// </summary>
+    protected void AfterLastReport(Action complete)
+    {
+        if (Progress is { } progress)
+        {
+            progress.WhenDelivered(complete);
+        }
+        else
+        {
+            complete();
+        }
+    }
+
     protected abstract void SetResultFrom(in ReadOnlySequence<byte> body);
 
     protected abstract void SetException(Exception exception);
@@ -270,13 +295,20 @@ internal sealed class PendingCall<TResult> : PendingCall
         if (TryMarkCompleted())
         {
             CountSuccess();
-            _completion.SetResult(result!);
+            if (Progress is null)
+            {
+                _completion.SetResult(result!);
+            }
+            else
+            {
+                AfterLastReport(() => _completion.SetResult(result!));
+            }
         }
     }
 
-    protected override void SetException(Exception exception) => _completion.SetException(exception);
+    protected override void SetException(Exception exception) => AfterLastReport(() => _completion.SetException(exception));
 
-    protected override void SetCanceled(CancellationToken cancellationToken) => _completion.SetCanceled(cancellationToken);
+    protected override void SetCanceled(CancellationToken cancellationToken) => AfterLastReport(() => _completion.SetCanceled(cancellationToken));
 }
 
 /// <summary>A call with no result.</summary>
@@ -296,11 +328,18 @@ internal sealed class PendingVoidCall : PendingCall
         if (TryMarkCompleted())
         {
             CountSuccess();
-            _completion.SetResult();
+            if (Progress is null)
+            {
+                _completion.SetResult();
+            }
+            else
+            {
+                AfterLastReport(_completion.SetResult);
+            }
         }
     }
 
-    protected override void SetException(Exception exception) => _completion.SetException(exception);
+    protected override void SetException(Exception exception) => AfterLastReport(() => _completion.SetException(exception));
 
-    protected override void SetCanceled(CancellationToken cancellationToken) => _completion.SetCanceled(cancellationToken);
+    protected override void SetCanceled(CancellationToken cancellationToken) => AfterLastReport(() => _completion.SetCanceled(cancellationToken));
 }

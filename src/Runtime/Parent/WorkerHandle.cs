@@ -51,6 +51,9 @@ internal sealed partial class WorkerHandle : IFrameHandler
     /// <summary>Calls ever given to this worker; maintained by the scheduler under the pool's lock (for <see cref="WorkerPoolOptions.MaxCallsPerWorker"/>).</summary>
     public int CallsAssigned { get; set; }
 
+    /// <summary>Streamed calls given to this worker and not ended yet; read without locks by the scheduler.</summary>
+    public int StreamsInFlight => _inFlight.Streams;
+
     /// <summary>Calls given to this worker and not answered yet; read without locks by the scheduler.</summary>
     public int CallsInFlight => _inFlight.Count;
 
@@ -153,6 +156,21 @@ internal sealed partial class WorkerHandle : IFrameHandler
         channel?.Flush();
     }
 
+    /// <summary>Tells the worker that the caller took <paramref name="count"/> more items of a streamed call.</summary>
+    public void SendCredit(PendingCall call, int count)
+    {
+        FrameChannel? channel = null;
+        lock (_lock)
+        {
+            if (_channel is not null && _inFlight.Contains(call.CallId) && _channel.TryEnqueue(CreditMessage.Create(call.CallId, count)))
+            {
+                channel = _channel;
+            }
+        }
+
+        channel?.Flush();
+    }
+
     /// <summary>A call that was canceled before its frame left: the worker never sees it, so it stops counting it.</summary>
     public void OnCallSkipped(PendingCall call)
     {
@@ -175,6 +193,7 @@ internal sealed partial class WorkerHandle : IFrameHandler
             case FrameKind.Result:
             case FrameKind.Error:
             case FrameKind.Canceled:
+            case FrameKind.StreamEnd:
                 if (header.CallId == WarmupPingId && header.Kind == FrameKind.Error && !_connected.Task.IsCompleted)
                 {
                     FailWarmup(body);
@@ -189,12 +208,16 @@ internal sealed partial class WorkerHandle : IFrameHandler
             case FrameKind.Retire:
                 _pool.Roster.OnRetireRequested(this, ReadMessage<string>(body, "retire request") ?? "no reason given");
                 break;
-            case FrameKind.Pong:
             case FrameKind.Progress:
+                OnProgress(header.CallId, body);
+                break;
             case FrameKind.StreamItem:
-            case FrameKind.StreamEnd:
+                OnStreamItem(header.CallId, body);
+                break;
             case FrameKind.Log:
-                // Reserved for later features; accepted and ignored so that newer workers stay compatible.
+                OnLog(header.CallId, body);
+                break;
+            case FrameKind.Pong:
                 break;
             default:
                 throw new OffloadProtocolException($"Unexpected frame kind {(byte)header.Kind} from worker {Id}.");
@@ -276,11 +299,12 @@ internal sealed partial class WorkerHandle : IFrameHandler
             switch (header.Kind)
             {
                 case FrameKind.Result:
+                case FrameKind.StreamEnd:
                     call.CompleteFromResult(body);
                     break;
                 case FrameKind.Error:
                     var error = ReadMessage<RemoteError>(body, $"error for call {call.CallId}") ?? RemoteError.Unknown;
-                    CallOutcomes.SettleRemoteError(call, error, Id, _options.MaxFrameBytes, _pool.Scheduler);
+                    CallOutcomes.SettleRemoteError(call, error, Id, _options, _pool.Scheduler);
                     break;
                 default:
                     call.TryCancel(CancellationToken.None);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics;
 using System.Globalization;
@@ -79,6 +80,18 @@ internal sealed class WorkerLauncher
         info.ArgumentList.Add(workerId.ToString(CultureInfo.InvariantCulture));
         info.ArgumentList.Add(WorkerArguments.MaxFrameOption);
         info.ArgumentList.Add(options.MaxFrameBytes.ToString(CultureInfo.InvariantCulture));
+        if (options.LoggerFactory is not null && options.WorkerLogLevel != LogLevel.None)
+        {
+            info.ArgumentList.Add(WorkerArguments.LogLevelOption);
+            info.ArgumentList.Add(((int)options.WorkerLogLevel).ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (options.StreamWindow != ProtocolConstants.DefaultStreamWindow)
+        {
+            info.ArgumentList.Add(WorkerArguments.StreamWindowOption);
+            info.ArgumentList.Add(options.StreamWindow.ToString(CultureInfo.InvariantCulture));
+        }
+
         if (options.WorkerMemoryLimitBytes is { } memoryLimit)
         {
             info.ArgumentList.Add(WorkerArguments.MemoryLimitOption);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using Offload.Protocol;
 
@@ -33,6 +34,7 @@ internal sealed class WorkerProcess : IDisposable
     private readonly int _workerId;
     private readonly OutputTail _stderrTail;
     private readonly Action<WorkerOutputLine>? _sink;
+    private readonly ILogger? _outputLogger;
     private readonly Action<int, Exception> _onSinkFailed;
     private int _processId;
     private bool _started;
@@ -47,6 +49,9 @@ internal sealed class WorkerProcess : IDisposable
         _workerId = workerId;
         _stderrTail = new OutputTail(options.StandardErrorTailLines);
         _sink = options.WorkerOutput;
+
+        // With a logger factory and no sink of its own, the pool logs worker output rather than printing it.
+        _outputLogger = options.WorkerOutput is null ? options.LoggerFactory?.CreateLogger(WorkerPoolOptions.WorkerOutputCategory) : null;
         _onSinkFailed = onSinkFailed;
         _process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => OnOutput(e.Data, isError: false);
@@ -199,6 +204,17 @@ internal sealed class WorkerProcess : IDisposable
             if (_sink is { } sink)
             {
                 sink(new WorkerOutputLine(_workerId, line, isError));
+            }
+            else if (_outputLogger is { } logger)
+            {
+                if (isError)
+                {
+                    Log.WorkerStandardError(logger, _workerId, line);
+                }
+                else
+                {
+                    Log.WorkerStandardOutput(logger, _workerId, line);
+                }
             }
             else
             {

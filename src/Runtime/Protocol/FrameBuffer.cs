@@ -82,6 +82,24 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
         return buffer;
     }
 
+    /// <summary>
+    /// <see cref="CreateMessage{T}(T)"/> for a body that must fit a frame of <paramref name="maxFrameBytes"/>; else throws
+    /// <see cref="PayloadTooLargeException"/> with <paramref name="describe"/>'s message for the size and the limit
+    /// (what it was, and what to do).
+    /// </summary>
+    public static FrameBuffer CreateMessage<T>(T value, int maxFrameBytes, Func<long, int, string> describe)
+    {
+        var buffer = CreateMessage(value);
+        if (buffer.Length <= maxFrameBytes)
+        {
+            return buffer;
+        }
+
+        var size = buffer.Length;
+        buffer.Dispose();
+        throw new PayloadTooLargeException(describe(size, maxFrameBytes)) { PayloadBytes = size, MaxFrameBytes = maxFrameBytes };
+    }
+
     /// <summary>A frame of exactly these bytes, header included, unchecked: for tests that play a broken peer.</summary>
     public static FrameBuffer CreateRaw(ReadOnlySpan<byte> bytes)
     {

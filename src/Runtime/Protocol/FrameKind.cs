@@ -4,8 +4,8 @@ namespace Offload.Protocol;
 /// The kind of a frame on a worker channel. Values are part of the wire protocol: never renumber, only add.
 /// </summary>
 /// <remarks>
-/// Kinds below 64 flow either way or from parent to worker; kinds from 64 flow from worker to parent. Room is left for
-/// progress, streaming, logs and tracing so that later features add frame kinds, not a new protocol.
+/// Kinds below 64 flow either way or from parent to worker; kinds from 64 flow from worker to parent. Features add frame
+/// kinds, not a new protocol.
 /// </remarks>
 internal enum FrameKind : byte
 {
@@ -30,6 +30,12 @@ internal enum FrameKind : byte
     /// <summary>Either way: answer to <see cref="Ping"/>.</summary>
     Pong = 7,
 
+    /// <summary>
+    /// Parent → worker: the caller took more items of the streamed call with the frame's call id; body: how many
+    /// (u32). The worker sends at most a window of items beyond what the caller took (<see cref="StreamItem"/>).
+    /// </summary>
+    Credit = 8,
+
     /// <summary>Worker → parent: the call finished; body is the MemoryPack-encoded result (empty for no result).</summary>
     Result = 64,
 
@@ -39,16 +45,19 @@ internal enum FrameKind : byte
     /// <summary>Worker → parent: the call observed its cancellation and stopped.</summary>
     Canceled = 66,
 
-    /// <summary>Worker → parent: progress report for a running call (reserved).</summary>
+    /// <summary>Worker → parent: a progress report of the running call; body: the MemoryPack-encoded report.</summary>
     Progress = 67,
 
-    /// <summary>Worker → parent: one item of a streamed result (reserved).</summary>
+    /// <summary>Worker → parent: one item of the running call's streamed result; body: the MemoryPack-encoded item.</summary>
     StreamItem = 68,
 
-    /// <summary>Worker → parent: end of a streamed result (reserved).</summary>
+    /// <summary>Worker → parent: the streamed result ended; the call's answer, like <see cref="Result"/> (empty body).</summary>
     StreamEnd = 69,
 
-    /// <summary>Worker → parent: a structured log record (reserved).</summary>
+    /// <summary>
+    /// Worker → parent: what worker code logged; body: a MemoryPack-encoded <see cref="LogRecord"/>. The call id is
+    /// the call that was running (0 if none).
+    /// </summary>
     Log = 70,
 
     /// <summary>

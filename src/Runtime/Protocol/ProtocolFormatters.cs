@@ -3,7 +3,7 @@ using MemoryPack;
 namespace Offload.Protocol;
 
 /// <summary>
-/// Registers the MemoryPack formatter of the protocol's one MemoryPack message, <see cref="RemoteError"/>, up front.
+/// Registers the MemoryPack formatter of the protocol's MemoryPack messages (<see cref="RemoteError"/>, <see cref="LogRecord"/>) up front.
 /// MemoryPack otherwise registers a type's formatter the first time the type is used, which a reader can only do by
 /// reflection — found in a NativeAOT app only if the trimmer kept the member it looks for: a parent reads errors it
 /// never made.
@@ -20,5 +20,7 @@ internal static class ProtocolFormatters
         }
 
         MemoryPackFormatterProvider.Register<RemoteError>();
+        MemoryPackFormatterProvider.Register<LogScope>();
+        MemoryPackFormatterProvider.Register<LogRecord>();
     }
 }

@@ -47,6 +47,13 @@ internal sealed partial class RemoteError
     public int OmittedInnerErrors { get; set; }
 
     /// <summary>
+    /// The simple name of the assembly that defines the exception's type, for the parent to find the type by
+    /// (see <c>RemoteExceptionFactory</c>); <see langword="null"/> for the core library's types, which are found by name
+    /// alone. Last, so that the members before it keep their place on the wire.
+    /// </summary>
+    public string? AssemblyName { get; set; }
+
+    /// <summary>
     /// Builds the wire form of <paramref name="exception"/>, inner exceptions included up to <see cref="MaxDepth"/> levels
     /// and <see cref="MaxErrors"/> errors in all; <see cref="Truncate"/> then cuts it down to the frame. Never throws:
     /// user exceptions can override <see cref="Exception.Message"/> or <see cref="Exception.StackTrace"/> with code
@@ -108,6 +115,7 @@ internal sealed partial class RemoteError
             HResult = exception.HResult,
             InnerErrors = [.. kept],
             OmittedInnerErrors = inner.Count - kept.Count,
+            AssemblyName = Safely(() => AssemblyOf(exception.GetType()), null),
         };
     }
 
@@ -120,6 +128,7 @@ internal sealed partial class RemoteError
             Message = Cut(Message, stringChars),
             StackTrace = StackTrace is null ? null : Cut(StackTrace, stringChars),
             HResult = HResult,
+            AssemblyName = AssemblyName,
         };
         fitted.InnerErrors = FitInner(maxStringChars, totalChars - fitted.Size(), out var dropped);
         fitted.OmittedInnerErrors = OmittedInnerErrors + dropped;
@@ -170,7 +179,7 @@ internal sealed partial class RemoteError
     /// <summary>Roughly how many characters (bytes, in ASCII) the error and its inner errors take on the wire.</summary>
     private long Size()
     {
-        long size = OverheadChars + TypeName.Length + Message.Length + (StackTrace?.Length ?? 0);
+        long size = OverheadChars + TypeName.Length + Message.Length + (StackTrace?.Length ?? 0) + (AssemblyName?.Length ?? 0);
         foreach (var inner in InnerErrors)
         {
             size += inner.Size();
@@ -178,6 +187,9 @@ internal sealed partial class RemoteError
 
         return size;
     }
+
+    private static string? AssemblyOf(Type type) =>
+        type.Assembly == typeof(object).Assembly ? null : type.Assembly.GetName().Name;
 
     private static string Cut(string text, int maxChars) =>
         text.Length <= maxChars ? text : string.Concat(text.AsSpan(0, maxChars), $"… ({text.Length - maxChars} more characters cut)");

@@ -4,9 +4,11 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Sockets;
 using MemoryPack;
+using Microsoft.Extensions.Logging;
 using Offload.CompilerServices;
 using Offload.Protocol;
 using Offload.Transport;
+using Offload.Worker.Logging;
 
 namespace Offload.Worker;
 
@@ -69,6 +71,7 @@ internal sealed class WorkerSession : IFrameHandler
         await using var channel = new FrameChannel(socket, _arguments.MaxFrameBytes);
         _channel = channel;
         Volatile.Write(ref current, this);
+        OffloadWorker.WorkerLoggers = new WorkerLoggerFactory(_arguments.WorkerId, (LogLevel)_arguments.LogLevel, SendLog);
         // One dedicated thread runs every call: user code always sees the same thread (some native libraries insist),
         // and a call handed over from the read loop wakes a waiting thread instead of queueing on the thread pool.
         var executor = new Thread(Execute) { IsBackground = true, Name = "Offload executor" };
@@ -126,23 +129,19 @@ internal sealed class WorkerSession : IFrameHandler
             case FrameKind.Cancel:
                 if (_cancellations.TryGetValue(header.CallId, out var canceled))
                 {
-                    // Off the read loop: user callbacks registered on the token run here, and one that blocks or
+                    // Off the read loop: user callbacks registered on the token run there, and one that blocks or
                     // throws must not stall or break the channel.
-                    _ = Task.Run(() =>
-                    {
-                        try
-                        {
-                            canceled.Cancel();
-                        }
-                        catch (ObjectDisposedException)
-                        {
-                            // The call finished while the cancel was on its way.
-                        }
-                        catch (AggregateException)
-                        {
-                            // A user callback threw; the call itself reports what happens next.
-                        }
-                    });
+                    _ = Task.Run(canceled.CancelSafely);
+                }
+
+                break;
+            case FrameKind.Credit:
+                var credit = CreditMessage.Read(body);
+
+                // A credit for a stream that already ended finds no call: nothing to do.
+                if (_cancellations.TryGetValue(header.CallId, out var streaming))
+                {
+                    streaming.AddStreamCredit(credit);
                 }
 
                 break;
@@ -220,6 +219,8 @@ internal sealed class WorkerSession : IFrameHandler
         {
             // A map chunk reports its items' failures itself, so it asks for retirement itself too.
             RequestRetire = _retire,
+            Channel = _channel,
+            StreamWindow = _arguments.StreamWindow,
         };
         _cancellations[callId] = invocation;
         Enqueue(new WorkItem(WorkKind.Call, callId) { Invocation = invocation, Arguments = arguments });
@@ -415,6 +416,26 @@ internal sealed class WorkerSession : IFrameHandler
         var frame = FrameBuffer.CreateMessage(reason);
         frame.Seal(FrameKind.Retire, 0);
         Enqueue(frame);
+    }
+
+    /// <summary>
+    /// Sends what worker code logged, tagged with the running call, at once: a log line should not wait for the call
+    /// to end. An entry too large for a frame is cut down (<see cref="LogRecord.FitTo"/>) rather than break the channel.
+    /// </summary>
+    private void SendLog(LogRecord record)
+    {
+        var frame = FrameBuffer.CreateMessage(record);
+        if (frame.Length > _arguments.MaxFrameBytes)
+        {
+            frame.Dispose();
+            frame = FrameBuffer.CreateMessage(record.FitTo(_arguments.MaxFrameBytes));
+        }
+
+        frame.Seal(FrameKind.Log, RunningCallId ?? 0);
+        if (_channel is null || !_channel.TrySend(frame))
+        {
+            frame.Dispose();
+        }
     }
 
     /// <summary>Queues a frame for the executor's next flush.</summary>

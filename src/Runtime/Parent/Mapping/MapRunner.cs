@@ -216,18 +216,18 @@ internal sealed class MapRunner<TItem, TArguments, TResult> : IBatchCallOwner<TR
             return error;
         }
 
-        if (chunk.FailedItem >= 0 && error is RemoteInvocationException remote)
+        if (chunk.FailedItem >= 0 && chunk.ItemError is { } remote)
         {
             var index = chunk.FirstIndex + chunk.FailedItem;
             return new MapItemException(
                 string.Create(
                     System.Globalization.CultureInfo.InvariantCulture,
-                    $"Item {index} of the map over {_request.Method.DisplayName} threw {remote.RemoteTypeName} in worker {remote.WorkerId}: {remote.RemoteMessage}"),
-                remote)
+                    $"Item {index} of the map over {_request.Method.DisplayName} threw {remote.TypeName} in worker {chunk.ItemWorkerId}: {remote.Message}"),
+                error)
             {
                 Index = index,
                 MethodName = _request.Method.DisplayName,
-                WorkerId = remote.WorkerId,
+                WorkerId = chunk.ItemWorkerId,
             };
         }
 

@@ -67,10 +67,17 @@ internal sealed class PendingBatchCall<TResult> : PendingCall
     public int FailedItem { get; private set; } = -1;
 
     /// <summary>
-    /// What ended the chunk early: the exception the item at <see cref="FailedItem"/> threw (as a
-    /// <see cref="RemoteInvocationException"/>), or the failure or cancellation of the whole chunk; null when every item ran.
+    /// What ended the chunk early: the exception the item at <see cref="FailedItem"/> threw (of its own type or a
+    /// <see cref="RemoteInvocationException"/>, by <see cref="RemoteExceptionFactory"/>'s rule), or the failure or
+    /// cancellation of the whole chunk; null when every item ran.
     /// </summary>
     public Exception? Error { get; private set; }
+
+    /// <summary>What the item at <see cref="FailedItem"/> threw, as the worker reported it; null when no item threw.</summary>
+    public RemoteError? ItemError { get; private set; }
+
+    /// <summary>The worker that ran the item at <see cref="FailedItem"/>.</summary>
+    public int? ItemWorkerId { get; private set; }
 
     /// <summary>The time the worker spent running the chunk's items, in nanoseconds.</summary>
     public long WorkerNanoseconds { get; private set; }
@@ -145,8 +152,9 @@ internal sealed class PendingBatchCall<TResult> : PendingCall
         else
         {
             FailedItem = count;
-            var remote = new RemoteInvocationException(Method.DisplayName, Worker?.Id, error);
-            Error = remote;
+            ItemError = error;
+            ItemWorkerId = Worker?.Id;
+            Error = RemoteExceptionFactory.Create(error, Method.DisplayName, ItemWorkerId, _pool.Options.RemoteExceptions);
             if (Counters is { } counters)
             {
                 Interlocked.Increment(ref counters.Failed);
