@@ -6,7 +6,8 @@ namespace Offload.Protocol;
 /// exactly like a call. Only the bodies differ, and only the batch invoker and the map runner read them.
 /// </summary>
 /// <remarks>
-/// Call body: method id (8 bytes), item count (int32), then each item's arguments as its arguments struct writes them.
+/// Call body: method id (8 bytes), the trace context when the frame is flagged so (<see cref="CallFrameFlags.TraceContext"/>:
+/// then the offsets below move by its size), item count (int32), then each item's arguments as its arguments struct writes them.
 /// Result body: a count n (int32), the time the worker spent on the chunk in nanoseconds (int64, what automatic chunk
 /// sizing learns from), then the first n items' results (nothing for a method without a result): for a result type
 /// that holds no references, each as its raw bytes, as MemoryPack writes arrays of such types, so that the parent reads
@@ -16,7 +17,7 @@ namespace Offload.Protocol;
 /// </remarks>
 internal static class BatchLayout
 {
-    /// <summary>Where a chunk's item count sits in its call frame, from the frame's start.</summary>
+    /// <summary>Where a chunk's item count sits in its call frame, from the frame's start (without a trace context).</summary>
     public const int CallCountOffset = FrameHeader.Size + ProtocolConstants.MethodIdSize;
 
     /// <summary>Where a chunk's first item starts in its call frame.</summary>

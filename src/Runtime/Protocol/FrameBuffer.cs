@@ -170,6 +170,23 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
         BinaryPrimitives.WriteInt64LittleEndian(_array.AsSpan(position), value);
     }
 
+    /// <summary>
+    /// Inserts <paramref name="bytes"/> at <paramref name="position"/> (from the frame's start), moving what follows:
+    /// a map chunk's trace context, which goes in front of items written before the chunk was known to be sent.
+    /// </summary>
+    public void Insert(int position, ReadOnlySpan<byte> bytes)
+    {
+        if (position < FrameHeader.Size || position > _written)
+        {
+            throw new ArgumentOutOfRangeException(nameof(position));
+        }
+
+        Ensure(bytes.Length);
+        _array.AsSpan(position, _written - position).CopyTo(_array.AsSpan(position + bytes.Length));
+        bytes.CopyTo(_array.AsSpan(position));
+        _written += bytes.Length;
+    }
+
     /// <summary>Drops everything written after the first <paramref name="length"/> bytes (header included).</summary>
     public void Truncate(int length)
     {

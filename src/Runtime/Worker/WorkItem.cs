@@ -1,4 +1,5 @@
 using Offload.CompilerServices;
+using Offload.Protocol;
 
 namespace Offload.Worker;
 
@@ -23,6 +24,9 @@ internal readonly record struct WorkItem(WorkKind Kind, long CallId)
 
     /// <summary>The call's arguments, rented from the array pool; returned once the call ran.</summary>
     public byte[]? Arguments { get; init; }
+
+    /// <summary>The caller's trace context, when the call carried one (<see cref="CallTrace"/>).</summary>
+    public TraceContextBlock? Trace { get; init; }
 
     /// <summary>The dispatchers whose initializers to run (<see cref="WorkKind.Initialize"/>).</summary>
     public IReadOnlyList<IOffloadDispatcher>? Dispatchers { get; init; }

@@ -109,7 +109,7 @@ internal sealed class WorkerSession : IFrameHandler
         switch (header.Kind)
         {
             case FrameKind.Call:
-                EnqueueCall(header.CallId, body);
+                EnqueueCall(header.CallId, header.Flags, body);
                 break;
             case FrameKind.LoadAssembly:
                 var load = LoadAssemblyMessage.TryRead(body) ?? throw new OffloadProtocolException("Unreadable LoadAssembly frame.");
@@ -194,7 +194,7 @@ internal sealed class WorkerSession : IFrameHandler
         }
     }
 
-    private void EnqueueCall(long callId, in ReadOnlySequence<byte> body)
+    private void EnqueueCall(long callId, byte flags, in ReadOnlySequence<byte> body)
     {
         if (body.Length < ProtocolConstants.MethodIdSize)
         {
@@ -210,10 +210,19 @@ internal sealed class WorkerSession : IFrameHandler
         body.Slice(0, ProtocolConstants.MethodIdSize).CopyTo(id);
         var methodId = BinaryPrimitives.ReadUInt64LittleEndian(id);
 
+        // A traced call's trace context sits between the method id and the arguments.
+        var argumentsOffset = ProtocolConstants.MethodIdSize;
+        TraceContextBlock? trace = null;
+        if ((flags & CallFrameFlags.TraceContext) != 0)
+        {
+            trace = TraceContextBlock.Read(body.Slice(argumentsOffset), out var traceSize);
+            argumentsOffset += traceSize;
+        }
+
         // The body lives in the pipe's buffer only until this returns: copy the arguments for the executor.
-        var argumentsLength = (int)body.Length - ProtocolConstants.MethodIdSize;
+        var argumentsLength = (int)body.Length - argumentsOffset;
         var arguments = ArrayPool<byte>.Shared.Rent(Math.Max(argumentsLength, 1));
-        body.Slice(ProtocolConstants.MethodIdSize).CopyTo(arguments);
+        body.Slice(argumentsOffset).CopyTo(arguments);
 
         var invocation = new Invocation(callId, methodId, arguments, argumentsLength, _sendAnswer, _arguments.MaxFrameBytes)
         {
@@ -223,7 +232,7 @@ internal sealed class WorkerSession : IFrameHandler
             StreamWindow = _arguments.StreamWindow,
         };
         _cancellations[callId] = invocation;
-        Enqueue(new WorkItem(WorkKind.Call, callId) { Invocation = invocation, Arguments = arguments });
+        Enqueue(new WorkItem(WorkKind.Call, callId) { Invocation = invocation, Arguments = arguments, Trace = trace });
     }
 
     private bool TakeNext(out WorkItem item)
@@ -309,7 +318,7 @@ internal sealed class WorkerSession : IFrameHandler
             }
 
             SerializerWarmup.Wait();
-            await _registry.Find(invocation.MethodId).InvokeAsync(invocation).ConfigureAwait(false);
+            await CallTrace.InvokeAsync(_registry.Find(invocation.MethodId), invocation, item.Trace, _arguments.WorkerId).ConfigureAwait(false);
             if (!invocation.Answered)
             {
                 invocation.Fail(new InvalidOperationException("The generated invoker returned without an answer."));
