@@ -5,6 +5,7 @@ using Offload.CompilerServices;
 using Offload.Parent;
 using Offload.Parent.Streaming;
 using Offload.Protocol;
+using Offload.Telemetry;
 
 namespace Offload;
 
@@ -39,6 +40,7 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
         Logger = (ILogger?)Options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger.Instance;
         WorkerLogs = Options.LoggerFactory is { } loggerFactory ? new WorkerLogReplay(loggerFactory) : null;
         QueueSlots = Options.MaxQueuedCalls is { } maxQueued ? new SemaphoreSlim(maxQueued, maxQueued) : null;
+        Metrics = new PoolMetrics(Options.Name);
         Scheduler = new CallScheduler(this);
         Roster = new WorkerRoster(this);
     }
@@ -95,6 +97,9 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
     internal WorkerRoster Roster { get; }
 
     internal PoolCounters Counters { get; } = new();
+
+    /// <summary>The pool's name in metrics and spans, and its byte counts (see <see cref="OffloadTelemetry"/>).</summary>
+    internal PoolMetrics Metrics { get; }
 
     internal PoolState State { get; private set; }
 

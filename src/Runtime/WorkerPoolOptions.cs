@@ -123,6 +123,13 @@ public sealed class WorkerPoolOptions
     public int StreamWindow { get; set; } = ProtocolConstants.DefaultStreamWindow;
 
     /// <summary>
+    /// The pool's name in its metrics and spans (the <c>offload.pool.name</c> tag, see <see cref="OffloadTelemetry"/>),
+    /// so that the pools of one process can be told apart. Default <see langword="null"/>: <c>shared</c> for
+    /// <see cref="WorkerPool.Shared"/>, <c>pool-1</c>, <c>pool-2</c>… for the others, in the order they were created.
+    /// </summary>
+    public string? Name { get; set; }
+
+    /// <summary>
     /// Checks every setting, as a pool does when it is created: throws <see cref="ArgumentOutOfRangeException"/> for the
     /// first one out of range, with the property's name as <see cref="ArgumentException.ParamName"/> and its value as
     /// <see cref="ArgumentOutOfRangeException.ActualValue"/>. Call it to check settings earlier, when they are read from
@@ -201,6 +208,11 @@ public sealed class WorkerPoolOptions
             throw new ArgumentOutOfRangeException(nameof(RemoteExceptions), RemoteExceptions, "Unknown mode.");
         }
 
+        if (Name is { } name && string.IsNullOrWhiteSpace(name))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Name), Name, "A pool's name cannot be empty or blank (null gives it one).");
+        }
+
         if (StandardErrorTailLines < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(StandardErrorTailLines), StandardErrorTailLines, "Cannot be negative.");
@@ -231,6 +243,7 @@ public sealed class WorkerPoolOptions
             LoggerFactory = LoggerFactory,
             WorkerLogLevel = WorkerLogLevel,
             StreamWindow = StreamWindow,
+            Name = Name,
         };
         foreach (var (key, value) in EnvironmentVariables)
         {

@@ -13,6 +13,8 @@ namespace Offload.CompilerServices;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class MethodDescriptor
 {
+    private string? _spanName;
+
     /// <summary>Creates a descriptor; called by generated code.</summary>
     /// <param name="declaringType">The type that declares the method; its assembly is loaded in the workers.</param>
     /// <param name="id">The method id computed by the generator.</param>
@@ -67,6 +69,23 @@ public sealed class MethodDescriptor
 
     /// <summary>The assembly that holds the method and its generated dispatcher.</summary>
     public Assembly Assembly => DeclaringType.Assembly;
+
+    /// <summary>The declaring type's full name, OpenTelemetry's <c>rpc.service</c> of the method's calls.</summary>
+    internal string ServiceName => DeclaringType.FullName?.Replace('+', '.') ?? DeclaringType.Name;
+
+    /// <summary>The method's name alone (the display name without its type and parameters), OpenTelemetry's <c>rpc.method</c>.</summary>
+    internal string MethodName
+    {
+        get
+        {
+            var end = DisplayName.IndexOf('(');
+            var name = end < 0 ? DisplayName : DisplayName[..end];
+            return name[(name.LastIndexOf('.') + 1)..];
+        }
+    }
+
+    /// <summary>The name of a call's client span, <c>{rpc.service}/{rpc.method}</c> as OpenTelemetry's RPC conventions have it; made once.</summary>
+    internal string SpanName => _spanName ??= $"{ServiceName}/{MethodName}";
 
     /// <inheritdoc />
     public override string ToString() => DisplayName;

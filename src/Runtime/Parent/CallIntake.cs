@@ -2,6 +2,7 @@ using MemoryPack;
 using Offload.CompilerServices;
 using Offload.Parent.Streaming;
 using Offload.Protocol;
+using Offload.Telemetry;
 
 namespace Offload.Parent;
 
@@ -52,13 +53,13 @@ internal static class CallIntake
     private static Task<TResult> Submit<TArguments, TResult>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
-        if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var error))
+        if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var telemetry, out var error))
         {
             pool.QueueSlots?.Release();
             return Task.FromException<TResult>(error);
         }
 
-        var call = new PendingCall<TResult>(method, frame, callId) { QueueSlot = pool.QueueSlots, Progress = progress };
+        var call = new PendingCall<TResult>(method, frame, callId) { QueueSlot = pool.QueueSlots, Progress = progress, Telemetry = telemetry };
         pool.Submit(call, cancellationToken);
         return call.TypedTask;
     }
@@ -66,13 +67,13 @@ internal static class CallIntake
     private static Task Submit<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
-        if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var error))
+        if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var telemetry, out var error))
         {
             pool.QueueSlots?.Release();
             return Task.FromException(error);
         }
 
-        var call = new PendingVoidCall(method, frame, callId) { QueueSlot = pool.QueueSlots, Progress = progress };
+        var call = new PendingVoidCall(method, frame, callId) { QueueSlot = pool.QueueSlots, Progress = progress, Telemetry = telemetry };
         pool.Submit(call, cancellationToken);
         return call.Task;
     }
@@ -87,14 +88,14 @@ internal static class CallIntake
         WorkerPool pool, MethodDescriptor method, in TArguments arguments, ProgressReceiver? progress, CancellationTokenSource? linked, CancellationToken cancellationToken)
         where TArguments : struct, IOffloadArguments
     {
-        if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var error))
+        if (!TryEncode(pool, method, arguments, out var frame, out var callId, out var telemetry, out var error))
         {
             var failed = new PendingStreamCall<TItem>(method, FrameBuffer.Create(FrameHeader.Size), 0, pool.Scheduler, pool.Options.StreamWindow, linked);
             failed.TryFail(error);
             return failed;
         }
 
-        var call = new PendingStreamCall<TItem>(method, frame, callId, pool.Scheduler, pool.Options.StreamWindow, linked) { Progress = progress };
+        var call = new PendingStreamCall<TItem>(method, frame, callId, pool.Scheduler, pool.Options.StreamWindow, linked) { Progress = progress, Telemetry = telemetry };
         pool.Submit(call, cancellationToken);
         return call;
     }
@@ -134,14 +135,25 @@ internal static class CallIntake
         return true;
     }
 
-    private static bool TryEncode<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, out FrameBuffer frame, out long callId, out Exception error)
+    /// <summary>
+    /// Encodes a call's frame: the method id, the caller's trace context when there is one to send
+    /// (<see cref="CallFrameFlags.TraceContext"/>), the arguments. Internal for the tests that check what a frame holds.
+    /// </summary>
+    internal static bool TryEncode<TArguments>(WorkerPool pool, MethodDescriptor method, in TArguments arguments, out FrameBuffer frame, out long callId, out CallTelemetry? telemetry, out Exception error)
         where TArguments : struct, IOffloadArguments
     {
         callId = 0;
         var maxFrameBytes = pool.Options.MaxFrameBytes;
+        telemetry = CallTelemetry.Begin(pool.Metrics, method);
         frame = FrameBuffer.CreateCall(method.Id, maxBytes: maxFrameBytes);
+        var flags = CallFrameFlags.None;
         try
         {
+            if (CallTelemetry.ContextToSend(telemetry) is { } context && context.TryWrite(frame))
+            {
+                flags = CallFrameFlags.TraceContext;
+            }
+
             using var state = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
             var writer = new MemoryPackWriter<FrameBuffer>(ref frame, state);
             arguments.Write(ref writer);
@@ -152,6 +164,7 @@ internal static class CallIntake
             // Refused as soon as the arguments asked for more room than a frame has: nothing larger was allocated.
             frame.Discard();
             error = TooLarge(method, ex.NeededBytes, maxFrameBytes, atLeast: true);
+            telemetry?.Abandon(error);
             return false;
         }
         catch (Exception ex)
@@ -161,6 +174,7 @@ internal static class CallIntake
             {
                 MethodName = method.DisplayName,
             };
+            telemetry?.Abandon(error);
             return false;
         }
 
@@ -168,12 +182,13 @@ internal static class CallIntake
         {
             error = TooLarge(method, frame.Length, maxFrameBytes, atLeast: false);
             frame.Discard();
+            telemetry?.Abandon(error);
             return false;
         }
 
         // The id is taken only for a call that will be submitted: the pool counts submitted calls by their ids.
         callId = pool.NextCallId();
-        frame.Seal(FrameKind.Call, callId);
+        frame.Seal(FrameKind.Call, callId, flags);
         error = null!;
         return true;
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Offload.CompilerServices;
 using Offload.Protocol;
+using Offload.Telemetry;
 using Offload.Transport;
 
 namespace Offload.Parent;
@@ -17,7 +18,8 @@ internal abstract class PendingCall : IOutgoingFrame
 {
     private int _completed;
     private long _canceledAt;
-    private int _queueSlotReleased;
+    // A byte, with _written, inside the padding: the telemetry reference below then costs a call no byte more.
+    private byte _queueSlotReleased;
     private bool _written;
     private int _unconfirmedDeaths;
     private FrameBuffer? _frame;
@@ -55,6 +57,9 @@ internal abstract class PendingCall : IOutgoingFrame
     /// <summary>Where the worker's progress reports go; <see langword="null"/> when the caller gave none.</summary>
     public ProgressReceiver? Progress { get; init; }
 
+    /// <summary>The call's span and timings while a listener wants them (<see cref="CallTelemetry"/>); null otherwise.</summary>
+    public CallTelemetry? Telemetry { get; init; }
+
     /// <summary>The pool's queue bound, when this call took one of its slots and has not given it back yet.</summary>
     public SemaphoreSlim? QueueSlot { get; init; }
 
@@ -73,6 +78,7 @@ internal abstract class PendingCall : IOutgoingFrame
         Volatile.Write(ref _written, false);
         Volatile.Write(ref _worker, worker);
         ReleaseQueueSlot();
+        Telemetry?.OnAssigned();
     }
 
     /// <summary>The worker's channel refused the call: it goes back to the pool's queue.</summary>
@@ -107,6 +113,7 @@ internal abstract class PendingCall : IOutgoingFrame
         }
 
         Retries++;
+        Telemetry?.OnRetry(Retries, _worker?.Id);
         Volatile.Write(ref _worker, null);
         Volatile.Write(ref _written, false);
         _unconfirmedDeaths = 0;
@@ -183,15 +190,7 @@ internal abstract class PendingCall : IOutgoingFrame
         }
 
         // Counted before the caller's task completes, so that statistics read right after an await include the call.
-        if (Counters is { } counters)
-        {
-            Interlocked.Increment(ref counters.Failed);
-            if (exception is CallTimeoutException)
-            {
-                Interlocked.Increment(ref counters.TimedOut);
-            }
-        }
-
+        CountFailure(exception);
         SetException(exception);
         return true;
     }
@@ -210,6 +209,7 @@ internal abstract class PendingCall : IOutgoingFrame
             Interlocked.Increment(ref counters.Canceled);
         }
 
+        Telemetry?.End(this, new OperationCanceledException(cancellationToken));
         SetCanceled(cancellationToken);
         return true;
     }
@@ -237,7 +237,7 @@ internal abstract class PendingCall : IOutgoingFrame
     /// <summary>Gives the call's queue slot back, once: when a worker takes the call, or when it completes first.</summary>
     private void ReleaseQueueSlot()
     {
-        if (QueueSlot is not null && Interlocked.Exchange(ref _queueSlotReleased, 1) == 0)
+        if (QueueSlot is not null && Interlocked.Exchange(ref _queueSlotReleased, (byte)1) == 0)
         {
             QueueSlot.Release();
         }
@@ -250,6 +250,26 @@ internal abstract class PendingCall : IOutgoingFrame
         {
             Interlocked.Increment(ref counters.Succeeded);
         }
+
+        Telemetry?.End(this, null);
+    }
+
+    /// <summary>
+    /// Counts a failure (and a timeout), and ends the call's telemetry with it; like <see cref="CountSuccess"/>, just
+    /// before the caller sees it. <see cref="TryFail"/> calls it; a map chunk whose item threw, directly.
+    /// </summary>
+    protected void CountFailure(Exception exception)
+    {
+        if (Counters is { } counters)
+        {
+            Interlocked.Increment(ref counters.Failed);
+            if (exception is CallTimeoutException)
+            {
+                Interlocked.Increment(ref counters.TimedOut);
+            }
+        }
+
+        Telemetry?.End(this, exception);
     }
 
     /// <summary>

@@ -37,7 +37,14 @@ internal static class SharedPools
 
             lock (SharedLock)
             {
-                return shared ??= new WorkerPool(sharedOptions);
+                if (shared is null)
+                {
+                    var options = (sharedOptions ?? new WorkerPoolOptions()).Clone();
+                    options.Name ??= "shared";
+                    shared = new WorkerPool(options);
+                }
+
+                return shared;
             }
         }
     }
@@ -74,6 +81,15 @@ internal static class SharedPools
         lock (SharedLock)
         {
             LivePools.Add(pool);
+        }
+    }
+
+    /// <summary>The pools that have workers now: what the metrics observe.</summary>
+    public static WorkerPool[] LivePoolsSnapshot()
+    {
+        lock (SharedLock)
+        {
+            return [.. LivePools];
         }
     }
 

@@ -36,7 +36,7 @@ internal sealed partial class WorkerHandle
                 return false;
             }
 
-            channel = new FrameChannel(socket, _options.MaxFrameBytes);
+            channel = new FrameChannel(socket, _options.MaxFrameBytes, _pool.Metrics.OnBytesSent);
             _channel = channel;
             _state = WorkerState.Serving;
         }

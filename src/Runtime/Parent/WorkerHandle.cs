@@ -188,6 +188,7 @@ internal sealed partial class WorkerHandle : IFrameHandler
 
     public void OnFrame(in FrameHeader header, in ReadOnlySequence<byte> body)
     {
+        _pool.Metrics.RecordReceived(header.FrameLength);
         switch (header.Kind)
         {
             case FrameKind.Result:

@@ -61,6 +61,32 @@ internal sealed class WorkerRoster
 
     public WorkerInfo[] SnapshotLocked() => _ready.Select(static w => w.Snapshot()).ToArray();
 
+    /// <summary>The workers by state and the calls they have, for the metrics (read when a listener collects).</summary>
+    public Counts CountLocked(int queued)
+    {
+        var counts = new Counts { Starting = _starting.Count, Retiring = _retiring.Count, Queued = queued };
+        foreach (var worker in _ready)
+        {
+            var inFlight = worker.CallsInFlight;
+            counts.CallsInFlight += inFlight;
+            if (inFlight == 0)
+            {
+                counts.Idle++;
+            }
+            else
+            {
+                counts.Busy++;
+            }
+        }
+
+        foreach (var worker in _retiring)
+        {
+            counts.CallsInFlight += worker.CallsInFlight;
+        }
+
+        return counts;
+    }
+
     /// <summary>Every worker the pool has: in a slot, starting, or retiring.</summary>
     public WorkerHandle[] AllWorkersLocked() => [.. new HashSet<WorkerHandle>([.. _slots.OfType<WorkerHandle>(), .. _starting.Values, .. _retiring])];
 
@@ -362,5 +388,16 @@ internal sealed class WorkerRoster
 
             workers.Clear();
         }
+    }
+
+    /// <summary>What <see cref="CountLocked"/> found.</summary>
+    internal struct Counts
+    {
+        public int Starting;
+        public int Idle;
+        public int Busy;
+        public int Retiring;
+        public int CallsInFlight;
+        public int Queued;
     }
 }

@@ -172,6 +172,11 @@ internal sealed partial class FrameChannel
             }
 
             var sent = TrySendNow(length, out var failed);
+            if (sent > 0)
+            {
+                _onBytesSent?.Invoke(sent);
+            }
+
             if (failed)
             {
                 Close();
@@ -272,7 +277,9 @@ internal sealed partial class FrameChannel
         {
             while (sent < length)
             {
-                sent += await _socket.SendAsync(_writeBuffer.AsMemory(sent, length - sent), SocketFlags.None).ConfigureAwait(false);
+                var count = await _socket.SendAsync(_writeBuffer.AsMemory(sent, length - sent), SocketFlags.None).ConfigureAwait(false);
+                sent += count;
+                _onBytesSent?.Invoke(count);
             }
         }
         catch (Exception)

@@ -30,6 +30,7 @@ internal sealed partial class FrameChannel : IAsyncDisposable
     private readonly Socket _socket;
     private readonly PipeReader _reader;
     private readonly int _maxFrameBytes;
+    private readonly Action<int>? _onBytesSent;
     private readonly Lock _writeLock = new();
     private readonly TaskCompletionSource _writesDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<Outgoing> _pending = [];
@@ -42,10 +43,14 @@ internal sealed partial class FrameChannel : IAsyncDisposable
     private bool _writesCompleted;
     private int _closed;
 
-    public FrameChannel(Socket socket, int maxFrameBytes)
+    /// <param name="socket">The connected socket; the channel owns it.</param>
+    /// <param name="maxFrameBytes">The largest frame either side may send.</param>
+    /// <param name="onBytesSent">Told the bytes of each write that reached the socket (the pool's metrics); null for none.</param>
+    public FrameChannel(Socket socket, int maxFrameBytes, Action<int>? onBytesSent = null)
     {
         _socket = socket;
         _maxFrameBytes = maxFrameBytes;
+        _onBytesSent = onBytesSent;
 
         // Larger kernel buffers than the defaults (about 200 KiB): a megabyte argument then crosses in a few writes and
         // reads instead of dozens of wake-ups, and a burst of small frames rarely finds the socket full.

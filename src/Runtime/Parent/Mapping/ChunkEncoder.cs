@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using MemoryPack;
 using Offload.CompilerServices;
 using Offload.Protocol;
+using Offload.Telemetry;
 
 namespace Offload.Parent;
 
@@ -15,6 +17,7 @@ internal sealed class ChunkEncoder<TArguments>
     where TArguments : struct, IOffloadArguments
 {
     private readonly MethodDescriptor _method;
+    private readonly PoolMetrics _metrics;
     private readonly int _maxFrameBytes;
     private readonly long _softBytes;
     private readonly long _maxFillTicks;
@@ -33,12 +36,14 @@ internal sealed class ChunkEncoder<TArguments>
     private TArguments _carry;
 
     /// <param name="method">The method's batch descriptor, whose id starts every chunk.</param>
+    /// <param name="metrics">The pool's metrics: each chunk is a call, with its own span and duration.</param>
     /// <param name="maxFrameBytes">The pool's frame limit, which no chunk may pass.</param>
     /// <param name="softBytes">A chunk ends once its items take this many bytes (automatic sizing); past the limit is never allowed.</param>
     /// <param name="maxFill">A chunk filled from a synchronous input ends once filling it has taken this long; <see cref="TimeSpan.Zero"/> for no limit.</param>
-    public ChunkEncoder(MethodDescriptor method, int maxFrameBytes, long softBytes, TimeSpan maxFill)
+    public ChunkEncoder(MethodDescriptor method, PoolMetrics metrics, int maxFrameBytes, long softBytes, TimeSpan maxFill)
     {
         _method = method;
+        _metrics = metrics;
         _maxFrameBytes = maxFrameBytes;
         _softBytes = softBytes;
         _maxFillTicks = maxFill <= TimeSpan.Zero ? long.MaxValue : (long)(maxFill.TotalSeconds * Stopwatch.Frequency);
@@ -213,11 +218,14 @@ internal sealed class ChunkEncoder<TArguments>
     }
 
     /// <summary>
-    /// Ends the chunk: fills in the count and returns the frame (not yet sealed) and how many bytes its items take; null
-    /// when it holds no item (the frame is then returned to the pool).
+    /// Ends the chunk: fills in the count and returns the frame (not yet sealed: with <paramref name="flags"/>), how many
+    /// bytes its items take, and its telemetry (<see cref="CallTelemetry"/>); null when it holds no item (the frame is
+    /// then returned to the pool).
     /// </summary>
-    public FrameBuffer? Finish(out int count, out int itemBytes)
+    public FrameBuffer? Finish(out int count, out int itemBytes, out byte flags, out CallTelemetry? telemetry)
     {
+        flags = CallFrameFlags.None;
+        telemetry = null;
         var frame = _frame!;
         _frame = null;
         ReturnWriteState();
@@ -231,6 +239,20 @@ internal sealed class ChunkEncoder<TArguments>
         }
 
         frame.PatchInt32(BatchLayout.CallCountOffset, count);
+        telemetry = CallTelemetry.Begin(_metrics, _method);
+        if (CallTelemetry.ContextToSend(telemetry) is { } context)
+        {
+            // The chunk's span starts now that it has items, and its context goes in front of them: a chunk the input
+            // ends before its first item never gets a span. In the rare chunk that fills its frame to the very limit,
+            // there is no room for the context: it is sent without (its span still ends as any other).
+            var block = new ArrayBufferWriter<byte>(256);
+            if (context.TryWrite(block) && (long)frame.Length + block.WrittenCount <= _maxFrameBytes)
+            {
+                frame.Insert(BatchLayout.CallCountOffset, block.WrittenSpan);
+                flags = CallFrameFlags.TraceContext;
+            }
+        }
+
         return frame;
     }
 

@@ -66,6 +66,7 @@ internal sealed class MapRunner<TItem, TArguments, TResult> : IBatchCallOwner<TR
         var automatic = options.ChunkSize is null;
         _encoder = new ChunkEncoder<TArguments>(
             request.Method,
+            pool.Metrics,
             maxFrameBytes,
             softBytes: automatic ? ChunkSizer.ByteBudget(maxFrameBytes) : long.MaxValue,
             maxFill: automatic ? target : TimeSpan.Zero);
@@ -368,7 +369,7 @@ internal sealed class MapRunner<TItem, TArguments, TResult> : IBatchCallOwner<TR
     /// <summary>Ends the chunk being filled and submits it; an empty chunk is dropped and gives its slot back.</summary>
     private void Send()
     {
-        var frame = _encoder.Finish(out var count, out var itemBytes);
+        var frame = _encoder.Finish(out var count, out var itemBytes, out var flags, out var telemetry);
         if (frame is null)
         {
             _window.Release();
@@ -378,8 +379,9 @@ internal sealed class MapRunner<TItem, TArguments, TResult> : IBatchCallOwner<TR
         _sizer.OnEncoded(count, itemBytes);
         var pool = _request.Pool;
         var callId = pool.NextCallId();
-        frame.Seal(FrameKind.Call, callId);
-        var chunk = new PendingBatchCall<TResult>(_request.Method, frame, callId, _nextIndex, count, _readResults, this, pool);
+        frame.Seal(FrameKind.Call, callId, flags);
+        telemetry?.SetChunk(_nextIndex, count);
+        var chunk = new PendingBatchCall<TResult>(_request.Method, frame, callId, _nextIndex, count, _readResults, this, pool) { Telemetry = telemetry };
         _nextIndex += count;
         lock (_lock)
         {

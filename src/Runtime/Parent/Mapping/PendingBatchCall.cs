@@ -154,11 +154,9 @@ internal sealed class PendingBatchCall<TResult> : PendingCall
             FailedItem = count;
             ItemError = error;
             ItemWorkerId = Worker?.Id;
-            Error = RemoteExceptionFactory.Create(error, Method.DisplayName, ItemWorkerId, _pool.Options.RemoteExceptions);
-            if (Counters is { } counters)
-            {
-                Interlocked.Increment(ref counters.Failed);
-            }
+            var failure = RemoteExceptionFactory.Create(error, Method.DisplayName, ItemWorkerId, _pool.Options.RemoteExceptions);
+            Error = failure;
+            CountFailure(failure);
         }
 
         Settle();
