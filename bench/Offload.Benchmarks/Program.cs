@@ -20,7 +20,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 var settings = BenchmarkSettings.Full;
 string? outputDirectory = null;
-string[] sections = ["python", "baseline", "startup", "appkinds", "roundtrip", "throughput", "bulk", "payload", "cpu", "scaling", "memory", "chaos"];
+string[] sections = ["python", "baseline", "startup", "appkinds", "roundtrip", "throughput", "bulk", "payload", "cpu", "scaling", "memory", "telemetry", "chaos"];
 
 // Chaos (a worker killed every 200 ms) belongs to another issue and takes a while: only with --only chaos.
 var selected = sections.Where(s => s != "chaos").ToHashSet();
@@ -139,6 +139,11 @@ if (selected.Contains("scaling"))
 if (selected.Contains("memory"))
 {
     await Section("Idle memory against a plain child", measurements.MemoryAsync);
+}
+
+if (selected.Contains("telemetry"))
+{
+    await Section("Telemetry: traced and metered calls against untraced ones", () => TelemetryCost.MeasureAsync(settings, table, measurements.TrackPool));
 }
 
 if (selected.Contains("chaos"))

@@ -14,6 +14,7 @@ namespace Offload.CompilerServices;
 public sealed class MethodDescriptor
 {
     private string? _spanName;
+    private string? _idText;
 
     /// <summary>Creates a descriptor; called by generated code.</summary>
     /// <param name="declaringType">The type that declares the method; its assembly is loaded in the workers.</param>
@@ -86,6 +87,9 @@ public sealed class MethodDescriptor
 
     /// <summary>The name of a call's client span, <c>{rpc.service}/{rpc.method}</c> as OpenTelemetry's RPC conventions have it; made once.</summary>
     internal string SpanName => _spanName ??= $"{ServiceName}/{MethodName}";
+
+    /// <summary>The method id as 16 hexadecimal digits, as spans tag it; made once.</summary>
+    internal string IdText => _idText ??= Id.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <inheritdoc />
     public override string ToString() => DisplayName;

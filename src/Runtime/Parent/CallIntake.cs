@@ -145,11 +145,16 @@ internal static class CallIntake
         callId = 0;
         var maxFrameBytes = pool.Options.MaxFrameBytes;
         telemetry = CallTelemetry.Begin(pool.Metrics, method);
-        frame = FrameBuffer.CreateCall(method.Id, maxBytes: maxFrameBytes);
+        var context = CallTelemetry.ContextToSend(telemetry);
+
+        // A traced frame starts with room for its trace context, rather than growing into a second array.
+        frame = context is null
+            ? FrameBuffer.CreateCall(method.Id, maxBytes: maxFrameBytes)
+            : FrameBuffer.CreateCall(method.Id, capacityHint: 256, maxBytes: maxFrameBytes);
         var flags = CallFrameFlags.None;
         try
         {
-            if (CallTelemetry.ContextToSend(telemetry) is { } context && context.TryWrite(frame))
+            if (context is not null && context.TryWrite(frame))
             {
                 flags = CallFrameFlags.TraceContext;
             }

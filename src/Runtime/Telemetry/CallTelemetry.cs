@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Offload.CompilerServices;
 using Offload.Parent;
@@ -20,6 +19,9 @@ namespace Offload.Telemetry;
 /// </remarks>
 internal sealed class CallTelemetry
 {
+    /// <summary>Small numbers boxed once: a span's worker id and retry count would otherwise cost a box each per call.</summary>
+    private static readonly object[] SmallNumbers = [.. Enumerable.Range(0, 256).Select(static n => (object)n)];
+
     private readonly PoolMetrics _pool;
     private readonly long _startedAt;
     private long _assignedAt;
@@ -117,10 +119,10 @@ internal sealed class CallTelemetry
         {
             if (call.Worker?.Id is { } workerId)
             {
-                activity.SetTag(TelemetryNames.WorkerId, workerId);
+                activity.SetTag(TelemetryNames.WorkerId, Box(workerId));
             }
 
-            activity.SetTag(TelemetryNames.Retries, call.Retries);
+            activity.SetTag(TelemetryNames.Retries, Box(call.Retries));
             activity.SetTag(TelemetryNames.Outcome, outcome);
             if (error is not null)
             {
@@ -147,6 +149,8 @@ internal sealed class CallTelemetry
             activity.Stop();
         }
     }
+
+    private static object Box(int number) => (uint)number < (uint)SmallNumbers.Length ? SmallNumbers[number] : number;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static CallTelemetry? BeginListened(PoolMetrics pool, MethodDescriptor method)
@@ -182,7 +186,7 @@ internal sealed class CallTelemetry
             activity.SetTag(TelemetryNames.RpcService, method.ServiceName);
             activity.SetTag(TelemetryNames.RpcMethod, method.MethodName);
             activity.SetTag(TelemetryNames.Method, method.DisplayName);
-            activity.SetTag(TelemetryNames.MethodId, method.Id.ToString("x16", CultureInfo.InvariantCulture));
+            activity.SetTag(TelemetryNames.MethodId, method.IdText);
             activity.SetTag(TelemetryNames.PoolName, pool.Name);
         }
 
