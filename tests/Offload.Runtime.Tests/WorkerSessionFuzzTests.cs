@@ -55,7 +55,9 @@ public sealed class WorkerSessionFuzzTests(ITestOutputHelper output) : IDisposab
         (1, Gen.Const(Op.TooLarge)),
         (1, Gen.Const(Op.Reserved)),
         (1, Gen.Const(Op.RawBytes)),
-        (2, Gen.Const(Op.FlippedCall)));
+        (2, Gen.Const(Op.FlippedCall)),
+        (4, Gen.Const(Op.TracedSum)),
+        (2, Gen.Const(Op.TracedGarbage)));
 
     private static readonly Gen<Step> Steps = Gen.Select(Ops, Gen.Long, Gen.Long, Gen.Byte, Gen.Byte.Array[0, 40], (op, a, b, x, bytes) => new Step(op, a, b, x, bytes));
 
@@ -90,6 +92,12 @@ public sealed class WorkerSessionFuzzTests(ITestOutputHelper output) : IDisposab
         Reserved,
         RawBytes,
         FlippedCall,
+
+        /// <summary>A Sum call that carries a trace context (valid or not as a traceparent, always well framed).</summary>
+        TracedSum,
+
+        /// <summary>A Sum call flagged as traced whose body is garbage.</summary>
+        TracedGarbage,
     }
 
     private enum Tail
@@ -124,7 +132,7 @@ public sealed class WorkerSessionFuzzTests(ITestOutputHelper output) : IDisposab
                  {
                      "Unexpected frame kind", "smaller than the", "exceeds the maximum frame size", "non-zero reserved field",
                      "too short for its method id", "arrived after shutdown", "Unreadable LoadAssembly frame", "ended inside a frame",
-                     "names no assembly", "the pool closed the channel",
+                     "names no assembly", "the pool closed the channel", "trace context",
                  })
         {
             Assert.True(stats.Fatal.Keys.Any(k => k.Contains(reason, StringComparison.Ordinal)), $"no session ended with '{reason}'");
@@ -393,6 +401,16 @@ public sealed class WorkerSessionFuzzTests(ITestOutputHelper output) : IDisposab
                 return [.. FuzzFrames.Header((uint)(FuzzFrames.LengthOverhead + step.Bytes.Length), (byte)FrameKind.Ping, 0, (ushort)(1 + step.X), step.A), .. step.Bytes];
             case Op.RawBytes:
                 return step.Bytes;
+            case Op.TracedSum:
+                var block = new System.Buffers.ArrayBufferWriter<byte>();
+                var traceParent = $"00-{step.A:x16}{step.B:x16}-{step.B:x16}-0{step.X % 2}";
+                Assert.True(new TraceContextBlock(traceParent, step.X % 3 == 0 ? "k=v" : "", step.X % 5 == 0 ? "a=b,c=%20d" : "").TryWrite(block));
+                var sum = new byte[16];
+                BinaryPrimitives.WriteInt64LittleEndian(sum, step.A);
+                BinaryPrimitives.WriteInt64LittleEndian(sum.AsSpan(8), step.B);
+                return Call(FuzzFrames.Frame(FrameKind.Call, nextCall, FuzzFrames.CallBody(SumId, [.. block.WrittenSpan, .. sum]), CallFrameFlags.TraceContext));
+            case Op.TracedGarbage:
+                return Call(FuzzFrames.Frame(FrameKind.Call, nextCall, FuzzFrames.CallBody(SumId, step.Bytes), CallFrameFlags.TraceContext));
             default:
                 var frame = Call(SumCall(nextCall, step.A, step.B));
                 frame[(int)((ulong)step.B % (ulong)frame.Length)] ^= (byte)(1 << (step.X % 8));
@@ -485,13 +503,28 @@ public sealed class WorkerSessionFuzzTests(ITestOutputHelper output) : IDisposab
                         prediction.DuplicateIds.Add(frame.CallId);
                     }
 
+                    var arguments = frame.Body[8..];
+                    if ((frame.Flags & CallFrameFlags.TraceContext) != 0)
+                    {
+                        // A traced call (a flipped flag bit): its trace context comes before the arguments, and one
+                        // that is cut short or broken ends the session (its layout: TraceContextBlockTests).
+                        try
+                        {
+                            TraceContextBlock.Read(new System.Buffers.ReadOnlySequence<byte>(arguments), out var traceSize);
+                            arguments = arguments[traceSize..];
+                        }
+                        catch (OffloadProtocolException ex)
+                        {
+                            return ex.Message;
+                        }
+                    }
+
                     if (shutdown)
                     {
                         return "A Call arrived after shutdown";
                     }
 
                     var methodId = BinaryPrimitives.ReadUInt64LittleEndian(frame.Body);
-                    var arguments = frame.Body[8..];
                     if (KnownIds.Contains(methodId) && methodId != SumId && methodId != EchoId)
                     {
                         prediction.Unsafe = true;

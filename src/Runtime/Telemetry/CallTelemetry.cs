@@ -171,15 +171,23 @@ internal sealed class CallTelemetry
         }
 
         // Starting an activity makes it the current one; the caller's code goes on after this returns, and its next
-        // call must be a sibling of this one, not its child.
-        var previous = Activity.Current;
+        // call must be a sibling of this one, not its child. Putting the caller's execution context back as it was
+        // costs no new context, unlike setting Activity.Current back (only when its flow is suppressed, that is done).
+        var callerContext = ExecutionContext.Capture();
         var activity = source.StartActivity(method.SpanName, ActivityKind.Client);
         if (activity is null)
         {
             return null;
         }
 
-        Activity.Current = previous;
+        if (callerContext is not null)
+        {
+            ExecutionContext.Restore(callerContext);
+        }
+        else
+        {
+            Activity.Current = activity.Parent;
+        }
         if (activity.IsAllDataRequested)
         {
             activity.SetTag(TelemetryNames.RpcSystem, TelemetryNames.RpcSystemValue);
