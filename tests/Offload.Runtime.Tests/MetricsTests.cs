@@ -36,8 +36,8 @@ public sealed class MetricsTests : IDisposable
             Assert.Equal(i + 1, await Workloads.AddAsync(pool, i, 1));
         }
 
-        await Assert.ThrowsAsync<RemoteInvocationException>(() => Workloads.FailAsync(pool, "no"));
-        await Assert.ThrowsAsync<RemoteInvocationException>(() => Workloads.FailAsync(pool, "no"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Workloads.FailAsync(pool, "no"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Workloads.FailAsync(pool, "no"));
 
         var durations = Of("offload.call.duration", pool);
         Assert.Equal(calls + 2, durations.Count);
@@ -50,6 +50,22 @@ public sealed class MetricsTests : IDisposable
 
         // The counts agree with the pool's own statistics.
         Assert.Equal(pool.Statistics.CallsSucceeded, successes.Count);
+    }
+
+    [Fact]
+    public async Task A_call_failed_by_the_pools_shutdown_is_shutdown_and_a_methods_own_ObjectDisposedException_an_error()
+    {
+        var pool = new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, Name = "metrics-shutdown" });
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => TelemetryWorkloads.ThrowDisposedAsync(pool));
+        using var started = new StartedMarker();
+        var running = Workloads.SignalThenBlockAsync(pool, started.Path, 30_000);
+        await started.WaitAsync();
+
+        await pool.ShutdownAsync(ShutdownMode.Kill);
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => running);
+        var outcomes = Of("offload.call.duration", pool).Select(d => (d.Tag("offload.method"), d.Tag("offload.outcome"))).ToList();
+        Assert.Equal([("TelemetryWorkloads.ThrowDisposed()", "error"), ("Workloads.SignalThenBlock(string, int)", "shutdown")], outcomes);
     }
 
     [Fact]

@@ -72,6 +72,10 @@ public static partial class TelemetryWorkloads
     [RunInWorkerProcess]
     public static int Throw(string message) => throw new InvalidOperationException(message);
 
+    /// <summary>Throws an <see cref="ObjectDisposedException"/> of its own: an error of the method, not the pool's shutdown.</summary>
+    [RunInWorkerProcess]
+    public static int ThrowDisposed() => throw new ObjectDisposedException("the method's own object");
+
     /// <summary>
     /// From now on this worker listens to <paramref name="source"/> (all data, recorded) and keeps the spans that stop,
     /// as an app that exports its traces from a <c>[WorkerInitializer]</c> would.

@@ -69,7 +69,7 @@ public sealed class TracingTests : IDisposable
         using var parent = CallerSource.StartActivity("caller")!;
 
         var report = await TelemetryWorkloads.CurrentActivityAsync(pool);
-        await Assert.ThrowsAsync<RemoteInvocationException>(() => TelemetryWorkloads.ThrowAsync(pool, "broken"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => TelemetryWorkloads.ThrowAsync(pool, "broken"));
         var stoppedInWorker = await TelemetryWorkloads.StoppedSpansAsync(pool);
 
         // Three calls, in order: CurrentActivity, Throw, StoppedSpans.
@@ -116,13 +116,13 @@ public sealed class TracingTests : IDisposable
         Listen();
         await using var pool = await StartPoolAsync("tracing-error");
 
-        var error = await Assert.ThrowsAsync<RemoteInvocationException>(() => TelemetryWorkloads.ThrowAsync(pool, "it broke"));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TelemetryWorkloads.ThrowAsync(pool, "it broke"));
 
         var client = Assert.Single(Spans(pool));
         Assert.Equal(ActivityStatusCode.Error, client.Status);
         Assert.Equal(error.Message, client.StatusDescription);
         Assert.Equal("error", client.GetTagItem("offload.outcome"));
-        Assert.Equal(typeof(RemoteInvocationException).FullName, client.GetTagItem("error.type"));
+        Assert.Equal(typeof(InvalidOperationException).FullName, client.GetTagItem("error.type"));
 
         // A root span when the caller had no activity: the call starts a trace of its own.
         Assert.Equal(default, client.ParentSpanId);

@@ -209,7 +209,7 @@ internal abstract class PendingCall : IOutgoingFrame
             Interlocked.Increment(ref counters.Canceled);
         }
 
-        Telemetry?.End(this, new OperationCanceledException(cancellationToken));
+        Telemetry?.End(this, TelemetryNames.Outcomes.Canceled, null);
         SetCanceled(cancellationToken);
         return true;
     }
@@ -251,7 +251,7 @@ internal abstract class PendingCall : IOutgoingFrame
             Interlocked.Increment(ref counters.Succeeded);
         }
 
-        Telemetry?.End(this, null);
+        Telemetry?.End(this, TelemetryNames.Outcomes.Success, null);
     }
 
     /// <summary>
@@ -269,7 +269,7 @@ internal abstract class PendingCall : IOutgoingFrame
             }
         }
 
-        Telemetry?.End(this, exception);
+        Telemetry?.End(this, TelemetryNames.Outcomes.Of(exception), exception);
     }
 
     /// <summary>

@@ -56,6 +56,22 @@ internal sealed record TraceContextBlock(string TraceParent, string TraceState, 
     }
 
     /// <summary>
+    /// The block of a call frame with these <paramref name="flags"/>, read at <paramref name="offset"/> in its body and
+    /// stepped over; null, reading nothing, when the frame is not flagged <see cref="CallFrameFlags.TraceContext"/>.
+    /// </summary>
+    public static TraceContextBlock? ReadIfPresent(byte flags, in ReadOnlySequence<byte> body, ref int offset)
+    {
+        if ((flags & CallFrameFlags.TraceContext) == 0)
+        {
+            return null;
+        }
+
+        var block = Read(body.Slice(offset), out var size);
+        offset += size;
+        return block;
+    }
+
+    /// <summary>
     /// Reads the block at the start of <paramref name="source"/> (a call body after its method id); <paramref name="size"/>
     /// is the bytes it took. Throws <see cref="OffloadProtocolException"/> for a block that is cut short or is not three lines.
     /// </summary>

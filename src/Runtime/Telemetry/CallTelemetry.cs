@@ -93,10 +93,10 @@ internal sealed class CallTelemetry
     /// the exception's message, unless it succeeded or was canceled).
     /// </summary>
     /// <param name="call">The call.</param>
-    /// <param name="error">Why it failed or was canceled; null when it succeeded.</param>
-    public void End(PendingCall call, Exception? error)
+    /// <param name="outcome">What the caller saw (<see cref="TelemetryNames.Outcomes"/>).</param>
+    /// <param name="error">Why it failed; null when it succeeded or was canceled.</param>
+    public void End(PendingCall call, string outcome, Exception? error)
     {
-        var outcome = error is null ? TelemetryNames.Outcomes.Success : TelemetryNames.Outcomes.Of(error);
         var method = new KeyValuePair<string, object?>(TelemetryNames.Method, call.Method.DisplayName);
         if (OffloadInstruments.CallDuration.Enabled)
         {
@@ -130,7 +130,7 @@ internal sealed class CallTelemetry
             }
         }
 
-        if (error is not null && outcome != TelemetryNames.Outcomes.Canceled)
+        if (error is not null)
         {
             activity.SetStatus(ActivityStatusCode.Error, error.Message);
         }

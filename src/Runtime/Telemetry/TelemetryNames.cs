@@ -33,7 +33,7 @@ internal static class TelemetryNames
         /// <summary>The call returned.</summary>
         public const string Success = "success";
 
-        /// <summary>The method threw (<see cref="RemoteInvocationException"/>), or another failure below.</summary>
+        /// <summary>The method threw (its exception, rebuilt, or <see cref="RemoteInvocationException"/>), or any other failure.</summary>
         public const string Error = "error";
 
         /// <summary>The call ran past its timeout (<see cref="CallTimeoutException"/>).</summary>
@@ -45,16 +45,19 @@ internal static class TelemetryNames
         /// <summary>The caller (or a shutdown that cancels queued calls) canceled it.</summary>
         public const string Canceled = "canceled";
 
-        /// <summary>The pool shut down before the call was answered (<see cref="ObjectDisposedException"/>).</summary>
+        /// <summary>The pool shut down before the call was answered (its <see cref="ObjectDisposedException"/> for <see cref="WorkerPool"/>).</summary>
         public const string Shutdown = "shutdown";
 
-        /// <summary>What the caller sees for <paramref name="exception"/>, as an outcome.</summary>
+        /// <summary>
+        /// The outcome of a call that failed with <paramref name="exception"/>. A method's own exception is rebuilt as its
+        /// type, an <see cref="ObjectDisposedException"/> among them: only the pool's own one, for <see cref="WorkerPool"/>,
+        /// means it shut down.
+        /// </summary>
         public static string Of(Exception exception) => exception switch
         {
             CallTimeoutException => Timeout,
             WorkerCrashedException => Crashed,
-            ObjectDisposedException => Shutdown,
-            OperationCanceledException => Canceled,
+            ObjectDisposedException { ObjectName: nameof(WorkerPool) } => Shutdown,
             _ => Error,
         };
     }

@@ -212,12 +212,7 @@ internal sealed class WorkerSession : IFrameHandler
 
         // A traced call's trace context sits between the method id and the arguments.
         var argumentsOffset = ProtocolConstants.MethodIdSize;
-        TraceContextBlock? trace = null;
-        if ((flags & CallFrameFlags.TraceContext) != 0)
-        {
-            trace = TraceContextBlock.Read(body.Slice(argumentsOffset), out var traceSize);
-            argumentsOffset += traceSize;
-        }
+        var trace = TraceContextBlock.ReadIfPresent(flags, body, ref argumentsOffset);
 
         // The body lives in the pipe's buffer only until this returns: copy the arguments for the executor.
         var argumentsLength = (int)body.Length - argumentsOffset;
