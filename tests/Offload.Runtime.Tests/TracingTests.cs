@@ -179,6 +179,39 @@ public sealed class TracingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_streamed_call_is_one_client_span_that_ends_with_the_stream()
+    {
+        Listen();
+        await using var pool = await StartPoolAsync("tracing-stream");
+
+        var items = 0;
+        await foreach (var item in ObserverWorkloads.CountAsync(pool, 3, failAt: -1, delayMs: 50))
+        {
+            if (item == 0)
+            {
+                // Still open while the worker produces the rest: the span ends when the stream's end arrives.
+                Assert.Empty(Spans(pool));
+            }
+
+            items++;
+        }
+
+        var client = Assert.Single(Spans(pool));
+        Assert.Equal(3, items);
+        Assert.Equal("Offload.Runtime.Tests.ObserverWorkloads/Count", client.DisplayName);
+        Assert.Equal("success", client.GetTagItem("offload.outcome"));
+        Assert.True(client.Duration >= TimeSpan.FromMilliseconds(150), $"the span lasted {client.Duration}");
+
+        await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await foreach (var _ in ObserverWorkloads.CountAsync(pool, 3, failAt: 1, delayMs: 0))
+            {
+            }
+        });
+        Assert.Equal("error", Spans(pool)[1].GetTagItem("offload.outcome"));
+    }
+
+    [Fact]
     public async Task Without_a_listener_or_a_current_activity_no_activity_is_made_and_the_frame_carries_no_context()
     {
         Assert.False(OffloadTelemetry.Source.HasListeners());
