@@ -164,7 +164,7 @@ public sealed class MetricsTests : IDisposable
         _listener.RecordObservableInstruments();
         Assert.Equal(1, Latest("offload.worker.starts", first));
         Assert.Equal(1, Latest("offload.worker.starts", second));
-        Assert.Throws<ArgumentException>("Name", () => new WorkerPool(new WorkerPoolOptions { Name = " " }));
+        Assert.Throws<ArgumentOutOfRangeException>("Name", () => new WorkerPool(new WorkerPoolOptions { Name = " " }));
     }
 
     /// <summary>What <paramref name="instrument"/> recorded for <paramref name="pool"/>.</summary>
