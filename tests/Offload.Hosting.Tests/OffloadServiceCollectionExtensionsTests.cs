@@ -136,6 +136,7 @@ public sealed class OffloadServiceCollectionExtensionsTests
             ["Offload:WorkerLogLevel"] = "Warning",
             ["Offload:StreamWindow"] = "8",
             ["Offload:RemoteExceptions"] = "Wrapped",
+            ["Offload:Name"] = "api",
         };
         using var host = TestHosts.Build(settings);
 
@@ -158,6 +159,7 @@ public sealed class OffloadServiceCollectionExtensionsTests
         Assert.Equal(LogLevel.Warning, options.WorkerLogLevel);
         Assert.Equal(8, options.StreamWindow);
         Assert.Equal(RemoteExceptionMode.Wrapped, options.RemoteExceptions);
+        Assert.Equal("api", options.Name);
 
         // A property added to WorkerPoolOptions must be added here too (or to the code-only ones), so that the binding
         // generator's silence about it (Offload.Hosting turns off its "not supported" warnings) is never a surprise.
