@@ -321,10 +321,16 @@ internal sealed class PendingCall<TResult> : PendingCall
             }
             else
             {
-                AfterLastReport(() => _completion.SetResult(result!));
+                SetResultAfterLastReport(result!);
             }
         }
     }
+
+    /// <summary>
+    /// A method of its own so that the closure exists only on this path: a lambda in <see cref="SetResultFrom"/> would
+    /// capture the result there, and C# allocates a captured local's closure where the local is declared, for every call.
+    /// </summary>
+    private void SetResultAfterLastReport(TResult result) => AfterLastReport(() => _completion.SetResult(result));
 
     protected override void SetException(Exception exception) => AfterLastReport(() => _completion.SetException(exception));
 
