@@ -46,6 +46,23 @@ internal sealed partial class LogRecord
     public LogScope[] Scopes { get; set; } = [];
 
     /// <summary>
+    /// The <see cref="FrameKind.Log"/> frame of this entry for the call <paramref name="callId"/>; an entry too large for
+    /// a frame is cut down (<see cref="FitTo"/>) rather than break the channel.
+    /// </summary>
+    public FrameBuffer ToFrame(long callId, int maxFrameBytes)
+    {
+        var frame = FrameBuffer.CreateMessage(this);
+        if (frame.Length > maxFrameBytes)
+        {
+            frame.Dispose();
+            frame = FrameBuffer.CreateMessage(FitTo(maxFrameBytes));
+        }
+
+        frame.Seal(FrameKind.Log, callId);
+        return frame;
+    }
+
+    /// <summary>
     /// A copy cut down to fit a frame of <paramref name="maxFrameBytes"/>: the message, state values and exception text
     /// shortened, scopes dropped. Logging must never break the channel, whatever a user logs.
     /// </summary>

@@ -422,20 +422,10 @@ internal sealed class WorkerSession : IFrameHandler
         Enqueue(frame);
     }
 
-    /// <summary>
-    /// Sends what worker code logged, tagged with the running call, at once: a log line should not wait for the call
-    /// to end. An entry too large for a frame is cut down (<see cref="LogRecord.FitTo"/>) rather than break the channel.
-    /// </summary>
+    /// <summary>Sends what worker code logged, tagged with the running call, at once: a log line should not wait for the call to end.</summary>
     private void SendLog(LogRecord record)
     {
-        var frame = FrameBuffer.CreateMessage(record);
-        if (frame.Length > _arguments.MaxFrameBytes)
-        {
-            frame.Dispose();
-            frame = FrameBuffer.CreateMessage(record.FitTo(_arguments.MaxFrameBytes));
-        }
-
-        frame.Seal(FrameKind.Log, RunningCallId ?? 0);
+        var frame = record.ToFrame(RunningCallId ?? 0, _arguments.MaxFrameBytes);
         if (_channel is null || !_channel.TrySend(frame))
         {
             frame.Dispose();
