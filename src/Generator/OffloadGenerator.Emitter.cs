@@ -142,8 +142,8 @@ public sealed partial class OffloadGenerator
             writer.Line(isStream
                 ? "/// <returns>The method's items, in the order it yields them. The call starts when the result is enumerated, once per enumeration.</returns>"
                 : HasResult(model.ReturnKind)
-                    ? "/// <returns>A task that completes with the method's result, or fails with the exception it threw in the worker (<see cref=\"global::Offload.RemoteInvocationException\"/>) or with the worker's death (<see cref=\"global::Offload.WorkerCrashedException\"/>).</returns>"
-                    : "/// <returns>A task that completes when the method has run, or fails with the exception it threw in the worker (<see cref=\"global::Offload.RemoteInvocationException\"/>) or with the worker's death (<see cref=\"global::Offload.WorkerCrashedException\"/>).</returns>");
+                    ? "/// <returns>A task that completes with the method's result, or fails with the exception it threw in the worker (by its own type where this process can build it, else <see cref=\"global::Offload.RemoteInvocationException\"/>) or with the worker's death (<see cref=\"global::Offload.WorkerCrashedException\"/>).</returns>"
+                    : "/// <returns>A task that completes when the method has run, or fails with the exception it threw in the worker (by its own type where this process can build it, else <see cref=\"global::Offload.RemoteInvocationException\"/>) or with the worker's death (<see cref=\"global::Offload.WorkerCrashedException\"/>).</returns>");
             WriteRemarks(writer, model);
             writer.Line(GeneratedCode);
         }
@@ -165,8 +165,9 @@ public sealed partial class OffloadGenerator
                 writer.Line("/// <para>");
                 writer.Line("/// Items arrive as the worker yields them, with a bounded window of items in flight: a worker that runs ahead of");
                 writer.Line("/// the caller waits. Leaving the enumeration early (<c>break</c>, disposing the enumerator) cancels the method's");
-                writer.Line("/// enumeration in the worker. An exception the method throws after N items ends the enumeration with a");
-                writer.Line("/// <see cref=\"global::Offload.RemoteInvocationException\"/> after those N items, and a worker that dies");
+                writer.Line("/// enumeration in the worker. An exception the method throws after N items ends the enumeration with that");
+                writer.Line("/// exception (by its own type where this process can build it, else <see cref=\"global::Offload.RemoteInvocationException\"/>)");
+                writer.Line("/// after those N items, and a worker that dies");
                 writer.Line("/// mid-stream ends it with a <see cref=\"global::Offload.WorkerCrashedException\"/> after the items so far. A stream");
                 writer.Line("/// is never retried once its first item has arrived. A streaming method has no map companions.");
                 writer.Line("/// </para>");
