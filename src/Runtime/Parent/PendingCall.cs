@@ -332,9 +332,34 @@ internal sealed class PendingCall<TResult> : PendingCall
     /// </summary>
     private void SetResultAfterLastReport(TResult result) => AfterLastReport(() => _completion.SetResult(result));
 
-    protected override void SetException(Exception exception) => AfterLastReport(() => _completion.SetException(exception));
+    protected override void SetException(Exception exception)
+    {
+        if (Progress is null)
+        {
+            _completion.SetException(exception);
+        }
+        else
+        {
+            FailAfterLastReport(exception);
+        }
+    }
 
-    protected override void SetCanceled(CancellationToken cancellationToken) => AfterLastReport(() => _completion.SetCanceled(cancellationToken));
+    protected override void SetCanceled(CancellationToken cancellationToken)
+    {
+        if (Progress is null)
+        {
+            _completion.SetCanceled(cancellationToken);
+        }
+        else
+        {
+            CancelAfterLastReport(cancellationToken);
+        }
+    }
+
+    // Their own methods, so that only calls with progress allocate the closures (see SetResultAfterLastReport).
+    private void FailAfterLastReport(Exception exception) => AfterLastReport(() => _completion.SetException(exception));
+
+    private void CancelAfterLastReport(CancellationToken cancellationToken) => AfterLastReport(() => _completion.SetCanceled(cancellationToken));
 }
 
 /// <summary>A call with no result.</summary>
@@ -365,7 +390,32 @@ internal sealed class PendingVoidCall : PendingCall
         }
     }
 
-    protected override void SetException(Exception exception) => AfterLastReport(() => _completion.SetException(exception));
+    protected override void SetException(Exception exception)
+    {
+        if (Progress is null)
+        {
+            _completion.SetException(exception);
+        }
+        else
+        {
+            FailAfterLastReport(exception);
+        }
+    }
 
-    protected override void SetCanceled(CancellationToken cancellationToken) => AfterLastReport(() => _completion.SetCanceled(cancellationToken));
+    protected override void SetCanceled(CancellationToken cancellationToken)
+    {
+        if (Progress is null)
+        {
+            _completion.SetCanceled(cancellationToken);
+        }
+        else
+        {
+            CancelAfterLastReport(cancellationToken);
+        }
+    }
+
+    // Their own methods, so that only calls with progress allocate the closures (see SetResultAfterLastReport).
+    private void FailAfterLastReport(Exception exception) => AfterLastReport(() => _completion.SetException(exception));
+
+    private void CancelAfterLastReport(CancellationToken cancellationToken) => AfterLastReport(() => _completion.SetCanceled(cancellationToken));
 }
