@@ -109,6 +109,9 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
     /// <summary>The pool's socket and secret, once set up.</summary>
     internal PoolEndpoint Endpoint => _endpoint ?? throw new InvalidOperationException("The pool was not set up.");
 
+    /// <summary>Where large arguments are written, so that they cross in shared memory; null for none (or not set up yet).</summary>
+    internal Transport.SharedMemory.SharedMemoryArena? SharedArena => _endpoint?.SharedMemory?.Arena;
+
     /// <summary>How workers are started, once the pool is set up.</summary>
     internal WorkerLauncher? Launcher { get; private set; }
 
@@ -379,7 +382,7 @@ public sealed class WorkerPool : IWorkerPool, IAsyncDisposable
 
             try
             {
-                _endpoint = PoolEndpoint.Create();
+                _endpoint = PoolEndpoint.Create(Options);
                 Launcher = WorkerLauncher.ForCurrentApplication();
                 Log.WorkerCommand(Logger, Launcher.Description);
             }

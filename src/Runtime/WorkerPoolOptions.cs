@@ -130,6 +130,35 @@ public sealed class WorkerPoolOptions
     public string? Name { get; set; }
 
     /// <summary>
+    /// Whether large arguments and results travel through shared memory instead of the socket. Default
+    /// <see langword="true"/>. A frame over <see cref="SharedMemoryThreshold"/> is written (by MemoryPack, directly) into a
+    /// memory-mapped file in a fresh directory only the current user can open (under <c>/dev/shm</c> where it exists), and
+    /// only a 24-byte descriptor crosses the socket; the peer reads the frame where it lies. Where no such directory can be
+    /// made, or the pool's <see cref="SharedMemoryLimit"/> is reached, frames use the socket as before.
+    /// </summary>
+    public bool UseSharedMemory { get; set; } = true;
+
+    /// <summary>
+    /// Frames larger than this many bytes (an argument list or a result, a map chunk, a streamed item) go through shared
+    /// memory when <see cref="UseSharedMemory"/> is on. Default 256 KiB; at least 4 KiB.
+    /// </summary>
+    public int SharedMemoryThreshold { get; set; } = DefaultSharedMemoryThreshold;
+
+    /// <summary>
+    /// The most bytes of shared memory the pool maps for large frames: half for the parent's arguments, and the other
+    /// half split evenly between the workers for their results (a region is kept and reused while the pool runs). A
+    /// frame that does not fit what is left travels over the socket. Default 1 GiB; at least 4 ×
+    /// <see cref="SharedMemoryThreshold"/> × (<see cref="WorkerCount"/> + 1). Only the pages a frame touched use memory.
+    /// </summary>
+    public long SharedMemoryLimit { get; set; } = 1L << 30;
+
+    /// <summary>The default <see cref="SharedMemoryThreshold"/>: 256 KiB.</summary>
+    internal const int DefaultSharedMemoryThreshold = 256 * 1024;
+
+    /// <summary>The smallest <see cref="SharedMemoryThreshold"/>: below a page, shared memory only costs.</summary>
+    internal const int MinSharedMemoryThreshold = 4 * 1024;
+
+    /// <summary>
     /// Checks every setting, as a pool does when it is created: throws <see cref="ArgumentOutOfRangeException"/> for the
     /// first one out of range, with the property's name as <see cref="ArgumentException.ParamName"/> and its value as
     /// <see cref="ArgumentOutOfRangeException.ActualValue"/>. Call it to check settings earlier, when they are read from
@@ -213,6 +242,17 @@ public sealed class WorkerPoolOptions
             throw new ArgumentOutOfRangeException(nameof(Name), Name, "A pool's name cannot be empty or blank (null gives it one).");
         }
 
+        if (SharedMemoryThreshold < MinSharedMemoryThreshold)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SharedMemoryThreshold), SharedMemoryThreshold, $"Must be at least {MinSharedMemoryThreshold} bytes.");
+        }
+
+        if (UseSharedMemory && SharedMemoryLimit < 4L * SharedMemoryThreshold * (WorkerCount + 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SharedMemoryLimit), SharedMemoryLimit,
+                $"Must be at least 4 × SharedMemoryThreshold × (WorkerCount + 1) = {4L * SharedMemoryThreshold * (WorkerCount + 1)} bytes, so that every worker has room for a large frame (or set UseSharedMemory to false).");
+        }
+
         if (StandardErrorTailLines < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(StandardErrorTailLines), StandardErrorTailLines, "Cannot be negative.");
@@ -244,6 +284,9 @@ public sealed class WorkerPoolOptions
             WorkerLogLevel = WorkerLogLevel,
             StreamWindow = StreamWindow,
             Name = Name,
+            UseSharedMemory = UseSharedMemory,
+            SharedMemoryThreshold = SharedMemoryThreshold,
+            SharedMemoryLimit = SharedMemoryLimit,
         };
         foreach (var (key, value) in EnvironmentVariables)
         {

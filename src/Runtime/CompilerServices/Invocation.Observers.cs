@@ -65,7 +65,7 @@ public sealed partial class Invocation
                 // Waits while the caller is a whole window behind: a slow consumer stops a fast producer here.
                 await credits.WaitAsync(token).ConfigureAwait(false);
                 var frame = FrameBuffer.CreateMessage(item, _maxFrameBytes, static (size, max) =>
-                    $"A streamed item of {size} bytes is more than the maximum frame size of {max} bytes; raise WorkerPoolOptions.MaxFrameBytes or yield smaller items.");
+                    $"A streamed item of {size} bytes is more than the maximum frame size of {max} bytes; raise WorkerPoolOptions.MaxFrameBytes or yield smaller items.", Channel?.SharedArena);
                 frame.Seal(FrameKind.StreamItem, CallId);
                 if (Channel is null || !Channel.TrySend(frame))
                 {

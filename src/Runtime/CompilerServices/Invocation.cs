@@ -13,20 +13,19 @@ namespace Offload.CompilerServices;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed partial class Invocation
 {
-    private readonly byte[] _arguments;
-    private readonly int _argumentsLength;
+    // An array rented by the worker, or a slice of the parent's shared-memory region (read where it lies, no copy).
+    private readonly ReadOnlyMemory<byte> _arguments;
     private readonly Action<FrameBuffer> _send;
     private readonly int _maxFrameBytes;
     private int _answered;
     private int _canceled;
     private CancellationTokenSource? _cancellation;
 
-    internal Invocation(long callId, ulong methodId, byte[] arguments, int argumentsLength, Action<FrameBuffer> send, int maxFrameBytes)
+    internal Invocation(long callId, ulong methodId, ReadOnlyMemory<byte> arguments, Action<FrameBuffer> send, int maxFrameBytes)
     {
         CallId = callId;
         MethodId = methodId;
         _arguments = arguments;
-        _argumentsLength = argumentsLength;
         _send = send;
         _maxFrameBytes = maxFrameBytes;
     }
@@ -68,7 +67,7 @@ public sealed partial class Invocation
     internal bool Answered => Volatile.Read(ref _answered) != 0;
 
     /// <summary>The call's encoded arguments (for a map chunk: the item count, then every item's arguments).</summary>
-    internal ReadOnlySpan<byte> ArgumentBytes => new(_arguments, 0, _argumentsLength);
+    internal ReadOnlySpan<byte> ArgumentBytes => _arguments.Span;
 
     /// <summary>The largest frame the channel takes.</summary>
     internal int MaxFrameBytes => _maxFrameBytes;
@@ -86,11 +85,11 @@ public sealed partial class Invocation
     {
         var arguments = default(TArguments);
         using var state = MemoryPackReaderOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
-        var reader = new MemoryPackReader(new ReadOnlySpan<byte>(_arguments, 0, _argumentsLength), state);
+        var reader = new MemoryPackReader(_arguments.Span, state);
         arguments.Read(ref reader);
-        if (reader.Consumed != _argumentsLength)
+        if (reader.Consumed != _arguments.Length)
         {
-            throw new OffloadProtocolException($"The call's arguments had {_argumentsLength - reader.Consumed} unread bytes.");
+            throw new OffloadProtocolException($"The call's arguments had {_arguments.Length - reader.Consumed} unread bytes.");
         }
 
         return arguments;
@@ -107,7 +106,7 @@ public sealed partial class Invocation
     public ValueTask Return<TResult>(TResult result)
     {
         var buffer = FrameBuffer.CreateMessage(result, _maxFrameBytes, static (size, max) =>
-            $"{size} bytes is more than the maximum frame size of {max} bytes; raise WorkerPoolOptions.MaxFrameBytes or return less.");
+            $"{size} bytes is more than the maximum frame size of {max} bytes; raise WorkerPoolOptions.MaxFrameBytes or return less.", Channel?.SharedArena);
         Send(FrameKind.Result, buffer);
         return ValueTask.CompletedTask;
     }

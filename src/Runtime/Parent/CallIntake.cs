@@ -149,8 +149,8 @@ internal static class CallIntake
 
         // A traced frame starts with room for its trace context, rather than growing into a second array.
         frame = context is null
-            ? FrameBuffer.CreateCall(method.Id, maxBytes: maxFrameBytes)
-            : FrameBuffer.CreateCall(method.Id, capacityHint: 256, maxBytes: maxFrameBytes);
+            ? FrameBuffer.CreateCall(method.Id, maxBytes: maxFrameBytes, arena: pool.SharedArena)
+            : FrameBuffer.CreateCall(method.Id, capacityHint: 256, maxBytes: maxFrameBytes, arena: pool.SharedArena);
         var flags = CallFrameFlags.None;
         try
         {

@@ -131,7 +131,7 @@ internal abstract class PendingCall : IOutgoingFrame
         {
             if (_frame is { } frame && !IsCompleted)
             {
-                destination.Append(frame.WrittenSpan);
+                destination.Append(frame);
                 return true;
             }
         }

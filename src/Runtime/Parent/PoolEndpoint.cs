@@ -39,9 +39,23 @@ internal sealed class PoolEndpoint : IDisposable
     /// <summary>The per-start secret, passed to workers on their standard input.</summary>
     public byte[] Secret { get; }
 
-    public static PoolEndpoint Create()
+    /// <summary>The pool's shared memory for large frames, or null when frames only use the socket.</summary>
+    public PoolSharedMemory? SharedMemory { get; private set; }
+
+    /// <summary>Sets up the pool's socket, and its shared memory for large frames when <paramref name="options"/> ask for it.</summary>
+    public static PoolEndpoint Create(WorkerPoolOptions? options = null)
     {
-        var directory = PrivateDirectory.Create();
+        var endpoint = Create(PrivateDirectory.Create());
+        if (options is not null)
+        {
+            endpoint.SharedMemory = PoolSharedMemory.TryCreate(options);
+        }
+
+        return endpoint;
+    }
+
+    private static PoolEndpoint Create(string directory)
+    {
         var socketPath = Path.Combine(directory, PrivateDirectory.SocketFileName);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -151,6 +165,7 @@ internal sealed class PoolEndpoint : IDisposable
         }
 
         PrivateDirectory.TryDelete(DirectoryPath);
+        SharedMemory?.Dispose();
     }
 
     /// <summary>

@@ -36,7 +36,7 @@ internal sealed partial class WorkerHandle
                 return false;
             }
 
-            channel = new FrameChannel(socket, _options.MaxFrameBytes, _pool.Metrics.OnBytesSent);
+            channel = new FrameChannel(socket, _options.MaxFrameBytes, _pool.Metrics.OnBytesSent, _pool.Endpoint.SharedMemory?.LinkFor(Id));
             _channel = channel;
             _state = WorkerState.Serving;
         }

@@ -39,7 +39,7 @@ internal sealed partial class WorkerHandle : IFrameHandler
         Id = id;
         Slot = slot;
         _options = options;
-        _process = new WorkerProcess(id, launcher.CreateStartInfo(id, endpoint.SocketPath, options), options, OnProcessExited, pool.OnOutputSinkFailed);
+        _process = new WorkerProcess(id, launcher.CreateStartInfo(id, endpoint.SocketPath, options, endpoint.SharedMemory?.Settings), options, OnProcessExited, pool.OnOutputSinkFailed);
     }
 
     public int Id { get; }

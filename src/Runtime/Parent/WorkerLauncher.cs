@@ -57,7 +57,7 @@ internal sealed class WorkerLauncher
         return new WorkerLauncher(processPath, IsMuxer(processPath) ? MuxerArguments() : []);
     }
 
-    public ProcessStartInfo CreateStartInfo(int workerId, string socketPath, WorkerPoolOptions options)
+    public ProcessStartInfo CreateStartInfo(int workerId, string socketPath, WorkerPoolOptions options, SharedMemorySettings? sharedMemory = null)
     {
         var info = new ProcessStartInfo(_executable)
         {
@@ -84,6 +84,12 @@ internal sealed class WorkerLauncher
         {
             info.ArgumentList.Add(WorkerArguments.LogLevelOption);
             info.ArgumentList.Add(((int)options.WorkerLogLevel).ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (sharedMemory is not null)
+        {
+            info.ArgumentList.Add(WorkerArguments.SharedMemoryOption);
+            info.ArgumentList.Add(sharedMemory.Format());
         }
 
         if (options.StreamWindow != ProtocolConstants.DefaultStreamWindow)

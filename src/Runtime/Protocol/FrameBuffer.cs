@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Buffers;
 using MemoryPack;
+using Offload.Transport.SharedMemory;
 
 namespace Offload.Protocol;
 
@@ -9,6 +10,11 @@ namespace Offload.Protocol;
 /// front and filled in by <see cref="Seal"/> once the body's length is known, so a frame is written exactly once and
 /// copied to the channel as a single span.
 /// </summary>
+/// <remarks>
+/// Given a <see cref="SharedMemoryArena"/>, a frame that grows past the arena's threshold moves into a shared-memory
+/// region (what was written so far is copied once; MemoryPack then writes straight into the region), and the channel
+/// sends only the region's descriptor. If the arena has no region to give, the frame stays in an array.
+/// </remarks>
 internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
 {
     /// <summary>Above this, an array a refused frame grew to goes to the garbage collector, not back to the pool.</summary>
@@ -20,12 +26,20 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     private byte[] _array;
     private int _written;
 
-    private FrameBuffer(int capacity, int maxBytes = int.MaxValue)
+    // One field for two states, so that a small frame costs no more than before: the arena that a large frame may move
+    // to, or the region it moved to (then _array is empty).
+    private object? _shared;
+
+    private FrameBuffer(int capacity, int maxBytes = int.MaxValue, SharedMemoryArena? arena = null)
     {
         _maxBytes = maxBytes;
         _array = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, FrameHeader.Size));
         _written = FrameHeader.Size;
+        _shared = arena;
     }
+
+    /// <summary>The shared-memory region the frame was written into, or null when it is in an array.</summary>
+    public SharedRegion? Region => _shared as SharedRegion;
 
     /// <summary>Bytes written so far, header included.</summary>
     public int Length => _written;
@@ -34,10 +48,14 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     public int BodyLength => _written - FrameHeader.Size;
 
     /// <summary>The whole frame as written so far.</summary>
-    public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, _written);
+    public ReadOnlySpan<byte> WrittenSpan => Buffer[.._written];
+
+    private Span<byte> Buffer => _shared is SharedRegion region ? region.Span : _array;
 
     /// <summary>Starts a frame with room for the header.</summary>
-    public static FrameBuffer Create(int capacityHint = 256) => new(capacityHint);
+    /// <param name="capacityHint">The frame's expected size.</param>
+    /// <param name="arena">Where the frame moves if it grows past the arena's threshold; null to keep it in an array.</param>
+    public static FrameBuffer Create(int capacityHint = 256, SharedMemoryArena? arena = null) => new(capacityHint, arena: arena);
 
     /// <summary>Starts a call frame: reserves the header and writes the method id.</summary>
     /// <param name="methodId">The method to call.</param>
@@ -47,11 +65,12 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     /// before any larger array is rented, so that an argument too large for a frame is refused as soon as its size is
     /// asked for (a 200 MB array at once), not after it was copied in full.
     /// </param>
-    public static FrameBuffer CreateCall(ulong methodId, int capacityHint = 64, int maxBytes = int.MaxValue)
+    /// <param name="arena">Where the frame moves if it grows past the arena's threshold; null to keep it in an array.</param>
+    public static FrameBuffer CreateCall(ulong methodId, int capacityHint = 64, int maxBytes = int.MaxValue, SharedMemoryArena? arena = null)
     {
         // Small by default: a call's frame is kept until the call completes (it may have to be sent again), so with
         // many calls outstanding the array pool runs dry and every frame is a fresh array of this size.
-        var buffer = new FrameBuffer(capacityHint, maxBytes);
+        var buffer = new FrameBuffer(capacityHint, maxBytes, arena);
         BinaryPrimitives.WriteUInt64LittleEndian(buffer.GetSpan(ProtocolConstants.MethodIdSize), methodId);
         buffer.Advance(ProtocolConstants.MethodIdSize);
         return buffer;
@@ -66,9 +85,11 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     }
 
     /// <summary>Builds a frame whose body is <paramref name="value"/> encoded with MemoryPack, not yet sealed.</summary>
-    public static FrameBuffer CreateMessage<T>(T value)
+    /// <param name="value">The body.</param>
+    /// <param name="arena">Where the frame moves if it grows past the arena's threshold; null to keep it in an array.</param>
+    public static FrameBuffer CreateMessage<T>(T value, SharedMemoryArena? arena = null)
     {
-        var buffer = new FrameBuffer(256);
+        var buffer = new FrameBuffer(256, arena: arena);
         try
         {
             MemoryPackSerializer.Serialize(buffer, value);
@@ -83,13 +104,13 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     }
 
     /// <summary>
-    /// <see cref="CreateMessage{T}(T)"/> for a body that must fit a frame of <paramref name="maxFrameBytes"/>; else throws
+    /// <see cref="CreateMessage{T}(T, SharedMemoryArena)"/> for a body that must fit a frame of <paramref name="maxFrameBytes"/>; else throws
     /// <see cref="PayloadTooLargeException"/> with <paramref name="describe"/>'s message for the size and the limit
     /// (what it was, and what to do).
     /// </summary>
-    public static FrameBuffer CreateMessage<T>(T value, int maxFrameBytes, Func<long, int, string> describe)
+    public static FrameBuffer CreateMessage<T>(T value, int maxFrameBytes, Func<long, int, string> describe, SharedMemoryArena? arena = null)
     {
-        var buffer = CreateMessage(value);
+        var buffer = CreateMessage(value, arena);
         if (buffer.Length <= maxFrameBytes)
         {
             return buffer;
@@ -143,7 +164,7 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
 
     /// <summary>Fills in the header for the body written so far.</summary>
     public void Seal(FrameKind kind, long callId, byte flags = 0) =>
-        new FrameHeader(kind, flags, callId, BodyLength).Write(_array);
+        new FrameHeader(kind, flags, callId, BodyLength).Write(Buffer);
 
     /// <summary>
     /// Overwrites four bytes already written at <paramref name="position"/> (from the frame's start) with
@@ -156,7 +177,7 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
             throw new ArgumentOutOfRangeException(nameof(position));
         }
 
-        BinaryPrimitives.WriteInt32LittleEndian(_array.AsSpan(position), value);
+        BinaryPrimitives.WriteInt32LittleEndian(Buffer[position..], value);
     }
 
     /// <summary>As <see cref="PatchInt32"/>, for eight bytes.</summary>
@@ -167,7 +188,7 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
             throw new ArgumentOutOfRangeException(nameof(position));
         }
 
-        BinaryPrimitives.WriteInt64LittleEndian(_array.AsSpan(position), value);
+        BinaryPrimitives.WriteInt64LittleEndian(Buffer[position..], value);
     }
 
     /// <summary>
@@ -182,8 +203,9 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
         }
 
         Ensure(bytes.Length);
-        _array.AsSpan(position, _written - position).CopyTo(_array.AsSpan(position + bytes.Length));
-        bytes.CopyTo(_array.AsSpan(position));
+        var buffer = Buffer;
+        buffer[position.._written].CopyTo(buffer[(position + bytes.Length)..]);
+        bytes.CopyTo(buffer[position..]);
         _written += bytes.Length;
     }
 
@@ -201,7 +223,7 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     /// <inheritdoc />
     public void Advance(int count)
     {
-        if (count < 0 || _written + count > _array.Length)
+        if (count < 0 || _written + count > Capacity)
         {
             throw new ArgumentOutOfRangeException(nameof(count));
         }
@@ -213,19 +235,20 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
         Ensure(sizeHint);
-        return _array.AsMemory(_written);
+        return _shared is SharedRegion region ? region.Memory[_written..] : _array.AsMemory(_written);
     }
 
     /// <inheritdoc />
     public Span<byte> GetSpan(int sizeHint = 0)
     {
         Ensure(sizeHint);
-        return _array.AsSpan(_written);
+        return Buffer[_written..];
     }
 
     /// <summary>Returns the array to the pool; the buffer must not be used afterwards.</summary>
     public void Dispose()
     {
+        EndRegionUse();
         var array = Interlocked.Exchange(ref _array, []);
         if (array.Length > 0)
         {
@@ -239,10 +262,21 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     /// </summary>
     public void Discard()
     {
+        EndRegionUse();
         var array = Interlocked.Exchange(ref _array, []);
         if (array.Length is > 0 and <= RetainedOnDiscardBytes)
         {
             ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+
+    private int Capacity => _shared is SharedRegion region ? region.Capacity : _array.Length;
+
+    private void EndRegionUse()
+    {
+        if (Interlocked.Exchange(ref _shared, null) is SharedRegion region)
+        {
+            region.EndUse();
         }
     }
 
@@ -253,7 +287,7 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
             sizeHint = 1;
         }
 
-        if (_array.Length - _written >= sizeHint)
+        if (Capacity - _written >= sizeHint)
         {
             return;
         }
@@ -262,6 +296,22 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
         if (needed > _maxBytes)
         {
             throw new FrameLimitExceededException(needed, _maxBytes);
+        }
+
+        if (_shared is SharedRegion current)
+        {
+            GrowRegion(current, needed);
+            return;
+        }
+
+        if (_shared is SharedMemoryArena arena && needed > arena.Threshold && arena.Rent(needed) is { } region)
+        {
+            // Large: from here on MemoryPack writes into memory the peer maps; only the few bytes so far are copied.
+            _array.AsSpan(0, _written).CopyTo(region.Span);
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = [];
+            _shared = region;
+            return;
         }
 
         var newSize = (int)Math.Min(Array.MaxLength, Math.Max(needed, (long)_array.Length * 2));
@@ -274,5 +324,30 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
         _array.AsSpan(0, _written).CopyTo(next);
         ArrayPool<byte>.Shared.Return(_array);
         _array = next;
+    }
+
+    /// <summary>A region that is full moves to one twice its size, or back to an array if the arena has none to give.</summary>
+    private void GrowRegion(SharedRegion current, long needed)
+    {
+        var wanted = Math.Max(needed, (long)current.Capacity * 2);
+        if (current.Arena?.Rent(wanted) is { } bigger)
+        {
+            current.Span[.._written].CopyTo(bigger.Span);
+            _shared = bigger;
+            current.EndUse();
+            return;
+        }
+
+        var size = (int)Math.Min(Array.MaxLength, wanted);
+        if (size < needed)
+        {
+            throw new OutOfMemoryException("A frame cannot grow beyond the largest array size.");
+        }
+
+        var array = ArrayPool<byte>.Shared.Rent(size);
+        current.Span[.._written].CopyTo(array);
+        _array = array;
+        _shared = null;
+        current.EndUse();
     }
 }

@@ -36,6 +36,17 @@ internal enum FrameKind : byte
     /// </summary>
     Credit = 8,
 
+    /// <summary>
+    /// Either way: a large frame that lies in a shared-memory region of the sender's (see
+    /// <see cref="SharedFrameDescriptor"/>); body: the region's index (i32) and the frame's length (i32). The region
+    /// holds the whole frame, header included. The receiver answers with <see cref="SharedRelease"/> once it is done
+    /// with the region.
+    /// </summary>
+    Shared = 9,
+
+    /// <summary>Either way: the receiver of a <see cref="Shared"/> frame is done with the region whose index is the call id.</summary>
+    SharedRelease = 10,
+
     /// <summary>Worker → parent: the call finished; body is the MemoryPack-encoded result (empty for no result).</summary>
     Result = 64,
 

@@ -10,6 +10,7 @@ namespace Offload.Protocol;
 /// <param name="EnvironmentToRemove">Variables set for the worker alone, taken out for processes it starts.</param>
 /// <param name="LogLevel">The lowest level (a <c>Microsoft.Extensions.Logging.LogLevel</c>) worker code's logs are sent at; 6 (None) sends none.</param>
 /// <param name="StreamWindow">Items of a streamed result sent beyond what the caller took.</param>
+/// <param name="SharedMemory">Where and how large frames travel through shared memory; null for the socket only.</param>
 internal sealed record WorkerArguments(
     string Endpoint,
     int WorkerId,
@@ -17,7 +18,8 @@ internal sealed record WorkerArguments(
     long? MemoryLimitBytes = null,
     string[]? EnvironmentToRemove = null,
     int LogLevel = WorkerArguments.NoLogs,
-    int StreamWindow = ProtocolConstants.DefaultStreamWindow)
+    int StreamWindow = ProtocolConstants.DefaultStreamWindow,
+    SharedMemorySettings? SharedMemory = null)
 {
     /// <summary><c>LogLevel.None</c>: worker code's logs are not sent.</summary>
     public const int NoLogs = 6;
@@ -30,6 +32,7 @@ internal sealed record WorkerArguments(
     public const string RemoveEnvironmentOption = "--remove-environment";
     public const string LogLevelOption = "--log-level";
     public const string StreamWindowOption = "--stream-window";
+    public const string SharedMemoryOption = "--shared-memory";
 
     public static WorkerArguments? TryParse(string[] args)
     {
@@ -45,6 +48,7 @@ internal sealed record WorkerArguments(
         string[]? removeEnvironment = null;
         var logLevel = NoLogs;
         var streamWindow = ProtocolConstants.DefaultStreamWindow;
+        SharedMemorySettings? sharedMemory = null;
         for (var i = 1; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -70,9 +74,12 @@ internal sealed record WorkerArguments(
                 case StreamWindowOption:
                     streamWindow = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
                     break;
+                case SharedMemoryOption:
+                    sharedMemory = SharedMemorySettings.Parse(args[i + 1]);
+                    break;
             }
         }
 
-        return endpoint is null || workerId is null || maxFrame is null ? null : new WorkerArguments(endpoint, workerId.Value, maxFrame.Value, memoryLimit, removeEnvironment, logLevel, streamWindow);
+        return endpoint is null || workerId is null || maxFrame is null ? null : new WorkerArguments(endpoint, workerId.Value, maxFrame.Value, memoryLimit, removeEnvironment, logLevel, streamWindow, sharedMemory);
     }
 }

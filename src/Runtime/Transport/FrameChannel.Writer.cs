@@ -201,10 +201,7 @@ internal sealed partial class FrameChannel
         {
             if (item.Frame is { } frame)
             {
-                var span = frame.WrittenSpan;
-                EnsureWriteCapacity(length + span.Length, length);
-                span.CopyTo(_writeBuffer.AsSpan(length));
-                length += span.Length;
+                length = AppendFrame(frame, length);
                 frame.Dispose();
             }
             else
@@ -339,6 +336,26 @@ internal sealed partial class FrameChannel
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
         }
+    }
+
+    /// <summary>
+    /// Appends a whole frame at <paramref name="offset"/>: its bytes, or for a frame in a shared-memory region only its
+    /// descriptor (the region is then lent to the peer until it releases it). Returns the new length.
+    /// </summary>
+    internal int AppendFrame(FrameBuffer frame, int offset)
+    {
+        if (frame.Region is not { } region || _sharedMemory is null)
+        {
+            // A frame in shared memory on a channel without it (a test's) still travels: its bytes are copied.
+            return Append(frame.WrittenSpan, offset);
+        }
+
+        var written = frame.WrittenSpan;
+        EnsureWriteCapacity(offset + SharedFrameDescriptor.FrameSize, offset);
+        var callId = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(written[FrameHeader.CallIdOffset..]);
+        new SharedFrameDescriptor(region.Index, written.Length).WriteFrame(_writeBuffer.AsSpan(offset), callId);
+        _sharedMemory.Lend(region);
+        return offset + SharedFrameDescriptor.FrameSize;
     }
 
     /// <summary>Appends bytes to the write buffer at <paramref name="offset"/>, growing it as needed; returns the new length.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Offload.Protocol;
+using Offload.Transport.SharedMemory;
 
 namespace Offload.Transport;
 
@@ -31,6 +32,7 @@ internal sealed partial class FrameChannel : IAsyncDisposable
     private readonly PipeReader _reader;
     private readonly int _maxFrameBytes;
     private readonly Action<int>? _onBytesSent;
+    private readonly SharedMemoryLink? _sharedMemory;
     private readonly Lock _writeLock = new();
     private readonly TaskCompletionSource _writesDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<Outgoing> _pending = [];
@@ -43,14 +45,20 @@ internal sealed partial class FrameChannel : IAsyncDisposable
     private bool _writesCompleted;
     private int _closed;
 
+    // The peer's region whose frame the read loop is handing to the handler, and whether the handler kept it.
+    private SharedRegion? _delivering;
+    private bool _deliveredKept;
+
     /// <param name="socket">The connected socket; the channel owns it.</param>
     /// <param name="maxFrameBytes">The largest frame either side may send.</param>
     /// <param name="onBytesSent">Told the bytes of each write that reached the socket (the pool's metrics); null for none.</param>
-    public FrameChannel(Socket socket, int maxFrameBytes, Action<int>? onBytesSent = null)
+    /// <param name="sharedMemory">Where large frames go instead of the socket, both ways; null for none (every frame uses the socket).</param>
+    public FrameChannel(Socket socket, int maxFrameBytes, Action<int>? onBytesSent = null, SharedMemoryLink? sharedMemory = null)
     {
         _socket = socket;
         _maxFrameBytes = maxFrameBytes;
         _onBytesSent = onBytesSent;
+        _sharedMemory = sharedMemory;
 
         // Larger kernel buffers than the defaults (about 200 KiB): a megabyte argument then crosses in a few writes and
         // reads instead of dozens of wake-ups, and a burst of small frames rarely finds the socket full.
@@ -64,6 +72,12 @@ internal sealed partial class FrameChannel : IAsyncDisposable
     }
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>The arena this side writes large frames into, or null when frames only use the socket.</summary>
+    public SharedMemoryArena? SharedArena => _sharedMemory?.Arena;
+
+    /// <summary>The channel's shared memory (tests).</summary>
+    internal SharedMemoryLink? SharedMemory => _sharedMemory;
 
     /// <summary>
     /// Runs the read loop until the peer closes, an error occurs, or <see cref="Close"/> is called, and lets frames
@@ -144,6 +158,33 @@ internal sealed partial class FrameChannel : IAsyncDisposable
             ArrayPool<byte>.Shared.Return(_writeBuffer);
             _writeBuffer = [];
         }
+
+        // Last: nothing reads the peer's regions any more, and nothing is written into ours for this peer.
+        _sharedMemory?.Dispose();
+    }
+
+    /// <summary>
+    /// Called by the handler during <see cref="IFrameHandler.OnFrame"/>: keeps the frame's body, which lies in the
+    /// peer's shared memory, beyond the call; null when the body is not in shared memory (copy it instead).
+    /// </summary>
+    public SharedBodyLease? KeepSharedBody()
+    {
+        if (_delivering is not { } region || _deliveredKept)
+        {
+            return null;
+        }
+
+        _deliveredKept = true;
+        return new SharedBodyLease(this, region);
+    }
+
+    /// <summary>Tells the peer that its region <paramref name="index"/> is free (no-op once the channel is closed).</summary>
+    internal void ReleasePeerRegion(int index)
+    {
+        if (!IsClosed)
+        {
+            TrySend(FrameBuffer.CreateEmpty(FrameKind.SharedRelease, index));
+        }
     }
 
     private async Task RunCoreAsync(IFrameHandler handler)
@@ -169,7 +210,7 @@ internal sealed partial class FrameChannel : IAsyncDisposable
             {
                 while (FrameDecoder.TryReadFrame(ref buffer, _maxFrameBytes, out var header, out var body, out needed))
                 {
-                    handler.OnFrame(header, body);
+                    Deliver(handler, header, body);
                 }
             }
             finally
@@ -191,6 +232,62 @@ internal sealed partial class FrameChannel : IAsyncDisposable
                 }
 
                 return;
+            }
+        }
+    }
+
+    private void Deliver(IFrameHandler handler, in FrameHeader header, in ReadOnlySequence<byte> body)
+    {
+        if (_sharedMemory is null)
+        {
+            // Without shared memory, its frame kinds reach the handler, which refuses them as unexpected.
+            handler.OnFrame(header, body);
+            return;
+        }
+
+        switch (header.Kind)
+        {
+            case FrameKind.Shared:
+                DeliverShared(handler, SharedFrameDescriptor.Read(body));
+                break;
+            case FrameKind.SharedRelease:
+                _sharedMemory.OnReleased(header.CallId);
+                break;
+            default:
+                handler.OnFrame(header, body);
+                break;
+        }
+    }
+
+    /// <summary>Hands the handler a frame that lies in the peer's region, then frees the region unless the handler kept it.</summary>
+    private void DeliverShared(IFrameHandler handler, SharedFrameDescriptor descriptor)
+    {
+        var region = _sharedMemory!.OpenPeer(descriptor.RegionIndex);
+        if (descriptor.FrameLength > region.Capacity)
+        {
+            throw new OffloadProtocolException(
+                $"Shared frame of {descriptor.FrameLength} bytes does not fit its region {descriptor.RegionIndex} of {region.Capacity} bytes.");
+        }
+
+        var header = FrameHeader.Read(region.Span, _maxFrameBytes);
+        if (header.FrameLength != descriptor.FrameLength || header.Kind is FrameKind.Shared or FrameKind.SharedRelease)
+        {
+            throw new OffloadProtocolException(
+                $"Shared region {descriptor.RegionIndex} holds a {header.Kind} frame of {header.FrameLength} bytes; its descriptor said {descriptor.FrameLength}.");
+        }
+
+        _delivering = region;
+        _deliveredKept = false;
+        try
+        {
+            handler.OnFrame(header, new ReadOnlySequence<byte>(region.Memory.Slice(FrameHeader.Size, header.BodyLength)));
+        }
+        finally
+        {
+            _delivering = null;
+            if (!_deliveredKept)
+            {
+                ReleasePeerRegion(descriptor.RegionIndex);
             }
         }
     }

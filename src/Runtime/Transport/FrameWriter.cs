@@ -18,4 +18,7 @@ internal ref struct FrameWriter
     public int Length { get; private set; }
 
     public void Append(ReadOnlySpan<byte> bytes) => Length = _channel.Append(bytes, Length);
+
+    /// <summary>Appends a whole frame: its bytes, or its shared-memory descriptor if it lies in a region.</summary>
+    public void Append(Protocol.FrameBuffer frame) => Length = _channel.AppendFrame(frame, Length);
 }

@@ -22,6 +22,12 @@ internal static partial class PrivateDirectory
             ? runtimeDir
             : Path.GetTempPath();
 
+    /// <summary>
+    /// Where pools make their shared-memory directories: <c>/dev/shm</c> (memory, never written back to a disk) where it
+    /// exists, else <see cref="Root"/>.
+    /// </summary>
+    public static string SharedMemoryRoot => Directory.Exists("/dev/shm") ? "/dev/shm" : Root;
+
     /// <summary>Creates a fresh directory that only the current user can open, after sweeping stale ones.</summary>
     public static string Create() => Create(Root);
 

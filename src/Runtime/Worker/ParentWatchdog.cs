@@ -11,7 +11,8 @@ namespace Offload.Worker;
 /// </summary>
 /// <remarks>
 /// A parent that dies by a signal runs no exit handlers, so its pool directory would stay behind: a worker that ends
-/// because its parent is gone removes it on the way out (<see cref="RemoveOrphanedPoolDirectory"/>).
+/// because its parent is gone removes it, and the pool's shared-memory directory, on the way out
+/// (<see cref="RemoveOrphanedPoolDirectory"/>).
 /// </remarks>
 internal static partial class ParentWatchdog
 {
@@ -20,6 +21,7 @@ internal static partial class ParentWatchdog
 
     private static int parent;
     private static string? endpoint;
+    private static string? sharedMemoryDirectory;
     private static volatile bool parentGone;
 
     /// <summary>
@@ -28,10 +30,11 @@ internal static partial class ParentWatchdog
     /// </summary>
     public static bool ParentGone => parentGone;
 
-    public static void Start(Stream standardInput, WorkerSession session, string poolEndpoint)
+    public static void Start(Stream standardInput, WorkerSession session, string poolEndpoint, string? poolSharedMemory = null)
     {
         parent = OperatingSystem.IsWindows() ? 0 : GetParentProcessId();
         endpoint = poolEndpoint;
+        sharedMemoryDirectory = poolSharedMemory;
         var thread = new Thread(() => Watch(standardInput, session))
         {
             IsBackground = true,
@@ -64,6 +67,12 @@ internal static partial class ParentWatchdog
         }
 
         PrivateDirectory.TryDeleteOrphaned(endpoint, parent);
+        if (sharedMemoryDirectory is not null)
+        {
+            // The same rules, for the pool's shared-memory directory: only a directory named for that parent, directly
+            // under the root shared memory is made in.
+            PrivateDirectory.TryDeleteOrphaned(Path.Combine(sharedMemoryDirectory, "region"), parent, PrivateDirectory.SharedMemoryRoot);
+        }
     }
 
     private static void Watch(Stream standardInput, WorkerSession session)

@@ -92,7 +92,7 @@ internal sealed class ProgressSender<T> : IProgress<T>, IOutgoingFrame
             return false;
         }
 
-        destination.Append(frame.WrittenSpan);
+        destination.Append(frame);
         frame.Dispose();
         return true;
     }

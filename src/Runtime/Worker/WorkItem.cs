@@ -1,5 +1,7 @@
 using Offload.CompilerServices;
+using System.Buffers;
 using Offload.Protocol;
+using Offload.Transport.SharedMemory;
 
 namespace Offload.Worker;
 
@@ -25,9 +27,23 @@ internal readonly record struct WorkItem(WorkKind Kind, long CallId)
     /// <summary>The call's arguments, rented from the array pool; returned once the call ran.</summary>
     public byte[]? Arguments { get; init; }
 
+    /// <summary>The call's arguments where they lie in the parent's shared memory; released once the call ran.</summary>
+    public SharedBodyLease? SharedArguments { get; init; }
+
     /// <summary>The caller's trace context, when the call carried one (<see cref="CallTrace"/>).</summary>
     public TraceContextBlock? Trace { get; init; }
 
     /// <summary>The dispatchers whose initializers to run (<see cref="WorkKind.Initialize"/>).</summary>
     public IReadOnlyList<IOffloadDispatcher>? Dispatchers { get; init; }
+
+    /// <summary>Gives the call's arguments back: the rented array to its pool, the parent's region to the parent.</summary>
+    public void ReleaseArguments()
+    {
+        if (Arguments is { } arguments)
+        {
+            ArrayPool<byte>.Shared.Return(arguments);
+        }
+
+        SharedArguments?.Dispose();
+    }
 }

@@ -47,7 +47,7 @@ internal static class WorkerHost
         // Standard input now only tells us that the parent is alive: user code must not read (and so eat) it.
         Console.SetIn(TextReader.Null);
         var session = new WorkerSession(arguments);
-        ParentWatchdog.Start(standardInput, session, arguments.Endpoint);
+        ParentWatchdog.Start(standardInput, session, arguments.Endpoint, arguments.SharedMemory?.Directory);
 
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Offload.CompilerServices;
 using Offload.Protocol;
 using Offload.Transport;
+using Offload.Transport.SharedMemory;
 using Offload.Worker.Logging;
 
 namespace Offload.Worker;
@@ -68,7 +69,8 @@ internal sealed class WorkerSession : IFrameHandler
 
     public async Task<int> RunAsync(Socket socket)
     {
-        await using var channel = new FrameChannel(socket, _arguments.MaxFrameBytes);
+        await using var channel = new FrameChannel(
+            socket, _arguments.MaxFrameBytes, sharedMemory: _arguments.SharedMemory is { } shared ? SharedMemoryLink.ForWorker(shared, _arguments.WorkerId) : null);
         _channel = channel;
         Volatile.Write(ref current, this);
         OffloadWorker.WorkerLoggers = new WorkerLoggerFactory(_arguments.WorkerId, (LogLevel)_arguments.LogLevel, SendLog);
@@ -185,11 +187,7 @@ internal sealed class WorkerSession : IFrameHandler
     {
         if (_work.IsAddingCompleted || !TryAdd(item))
         {
-            if (item.Arguments is { } arguments)
-            {
-                ArrayPool<byte>.Shared.Return(arguments);
-            }
-
+            item.ReleaseArguments();
             throw new OffloadProtocolException($"A {item.Kind} arrived after shutdown.");
         }
     }
@@ -214,12 +212,24 @@ internal sealed class WorkerSession : IFrameHandler
         var argumentsOffset = ProtocolConstants.MethodIdSize;
         var trace = TraceContextBlock.ReadIfPresent(flags, body, ref argumentsOffset);
 
-        // The body lives in the pipe's buffer only until this returns: copy the arguments for the executor.
+        // The body lives in the pipe's buffer only until this returns: copy the arguments for the executor, unless they
+        // lie in the parent's shared memory, where the executor reads them (the region is the parent's until released).
         var argumentsLength = (int)body.Length - argumentsOffset;
-        var arguments = ArrayPool<byte>.Shared.Rent(Math.Max(argumentsLength, 1));
-        body.Slice(argumentsOffset).CopyTo(arguments);
+        byte[]? arguments = null;
+        ReadOnlyMemory<byte> argumentBytes;
+        var shared = _channel?.KeepSharedBody();
+        if (shared is not null)
+        {
+            argumentBytes = body.First[argumentsOffset..];
+        }
+        else
+        {
+            arguments = ArrayPool<byte>.Shared.Rent(Math.Max(argumentsLength, 1));
+            body.Slice(argumentsOffset).CopyTo(arguments);
+            argumentBytes = arguments.AsMemory(0, argumentsLength);
+        }
 
-        var invocation = new Invocation(callId, methodId, arguments, argumentsLength, _sendAnswer, _arguments.MaxFrameBytes)
+        var invocation = new Invocation(callId, methodId, argumentBytes, _sendAnswer, _arguments.MaxFrameBytes)
         {
             // A map chunk reports its items' failures itself, so it asks for retirement itself too.
             RequestRetire = _retire,
@@ -227,7 +237,7 @@ internal sealed class WorkerSession : IFrameHandler
             StreamWindow = _arguments.StreamWindow,
         };
         _cancellations[callId] = invocation;
-        Enqueue(new WorkItem(WorkKind.Call, callId) { Invocation = invocation, Arguments = arguments, Trace = trace });
+        Enqueue(new WorkItem(WorkKind.Call, callId) { Invocation = invocation, Arguments = arguments, SharedArguments = shared, Trace = trace });
     }
 
     private bool TakeNext(out WorkItem item)
@@ -343,7 +353,7 @@ internal sealed class WorkerSession : IFrameHandler
             _cancellations.TryRemove(invocation.CallId, out _);
             invocation.DisposeCancellation();
             RunningCallId = null;
-            ArrayPool<byte>.Shared.Return(item.Arguments!);
+            item.ReleaseArguments();
         }
     }
 

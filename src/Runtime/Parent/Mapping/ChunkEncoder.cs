@@ -6,6 +6,8 @@ using Offload.CompilerServices;
 using Offload.Protocol;
 using Offload.Telemetry;
 
+using Offload.Transport.SharedMemory;
+
 namespace Offload.Parent;
 
 /// <summary>
@@ -34,14 +36,17 @@ internal sealed class ChunkEncoder<TArguments>
     private long _firstIndex;
     private bool _hasCarry;
     private TArguments _carry;
+    private readonly SharedMemoryArena? _arena;
 
     /// <param name="method">The method's batch descriptor, whose id starts every chunk.</param>
     /// <param name="metrics">The pool's metrics: each chunk is a call, with its own span and duration.</param>
     /// <param name="maxFrameBytes">The pool's frame limit, which no chunk may pass.</param>
     /// <param name="softBytes">A chunk ends once its items take this many bytes (automatic sizing); past the limit is never allowed.</param>
     /// <param name="maxFill">A chunk filled from a synchronous input ends once filling it has taken this long; <see cref="TimeSpan.Zero"/> for no limit.</param>
-    public ChunkEncoder(MethodDescriptor method, PoolMetrics metrics, int maxFrameBytes, long softBytes, TimeSpan maxFill)
+    /// <param name="arena">Where a large chunk is written, so that it crosses in shared memory; null for none.</param>
+    public ChunkEncoder(MethodDescriptor method, PoolMetrics metrics, int maxFrameBytes, long softBytes, TimeSpan maxFill, SharedMemoryArena? arena = null)
     {
+        _arena = arena;
         _method = method;
         _metrics = metrics;
         _maxFrameBytes = maxFrameBytes;
@@ -80,7 +85,7 @@ internal sealed class ChunkEncoder<TArguments>
     public void Start(long firstIndex, long expectedItemBytes)
     {
         var capacity = BatchLayout.CallItemsOffset + Math.Clamp(expectedItemBytes, 256, _maxFrameBytes - BatchLayout.CallItemsOffset);
-        var frame = FrameBuffer.CreateCall(_method.Id, (int)capacity);
+        var frame = FrameBuffer.CreateCall(_method.Id, (int)capacity, arena: _arena);
         frame.GetSpan(sizeof(int));
         frame.Advance(sizeof(int));
         _frame = frame;

@@ -69,7 +69,8 @@ internal sealed class MapRunner<TItem, TArguments, TResult> : IBatchCallOwner<TR
             pool.Metrics,
             maxFrameBytes,
             softBytes: automatic ? ChunkSizer.ByteBudget(maxFrameBytes) : long.MaxValue,
-            maxFill: automatic ? target : TimeSpan.Zero);
+            maxFill: automatic ? target : TimeSpan.Zero,
+            pool.SharedArena);
     }
 
     /// <summary>

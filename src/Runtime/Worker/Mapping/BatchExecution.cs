@@ -31,7 +31,7 @@ internal static class BatchExecution
         using var writeState = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
         var reader = new MemoryPackReader(arguments, readState);
         var count = ReadCount(ref reader);
-        FrameBuffer? frame = StartResult(count, runner.ResultSizeHint);
+        FrameBuffer? frame = StartResult(invocation, count, runner.ResultSizeHint);
         try
         {
             var writer = new MemoryPackWriter<FrameBuffer>(ref frame, writeState);
@@ -84,7 +84,7 @@ internal static class BatchExecution
         using var writeState = MemoryPackWriterOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
         var offset = 0;
         var count = ReadCount(invocation, ref offset, readState);
-        FrameBuffer? frame = StartResult(count, ResultSizeHint<TResult>());
+        FrameBuffer? frame = StartResult(invocation, count, ResultSizeHint<TResult>());
         try
         {
             var done = 0;
@@ -130,7 +130,7 @@ internal static class BatchExecution
         using var readState = MemoryPackReaderOptionalStatePool.Rent(MemoryPackSerializerOptions.Default);
         var offset = 0;
         var count = ReadCount(invocation, ref offset, readState);
-        FrameBuffer? frame = StartResult(count, 0);
+        FrameBuffer? frame = StartResult(invocation, count, 0);
         try
         {
             var done = 0;
@@ -244,10 +244,10 @@ internal static class BatchExecution
     }
 
     /// <summary>A result frame with room for the count and the worker's time, sized for <paramref name="count"/> results.</summary>
-    private static FrameBuffer StartResult(int count, int resultSizeHint)
+    private static FrameBuffer StartResult(Invocation invocation, int count, int resultSizeHint)
     {
         var capacity = ResultItemsOffset + Math.Min((long)count * resultSizeHint, 1 << 20);
-        var frame = FrameBuffer.Create((int)capacity);
+        var frame = FrameBuffer.Create((int)capacity, invocation.Channel?.SharedArena);
         frame.GetSpan(BatchLayout.ResultPrefixSize);
         frame.Advance(BatchLayout.ResultPrefixSize);
         return frame;
