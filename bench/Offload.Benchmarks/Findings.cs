@@ -30,12 +30,21 @@ internal sealed class Findings
 
     public double? BytesPerCall { get; set; }
 
+    /// <summary>This process's CPU time (all its threads; the workers are other processes) per call of the goal run, in µs.</summary>
+    public double? ParentCpuMicrosecondsPerCall { get; set; }
+
     /// <summary>Items/s of the generated map companion; null when it was not measured.</summary>
     public double? MapRate { get; set; }
 
     public double? Echo1MiB { get; set; }
 
     public double? Echo16MiB { get; set; }
+
+    /// <summary>MiB/s of EchoFloats(float[]) of 16 MiB: a large array of an unmanaged type.</summary>
+    public double? EchoFloats16MiB { get; set; }
+
+    /// <summary>MiB/s of EchoDoubles(double[]) of 16 MiB.</summary>
+    public double? EchoDoubles16MiB { get; set; }
 
     public double? CpuPoolMs { get; set; }
 

@@ -156,9 +156,10 @@ internal sealed class Measurements(BenchmarkSettings settings, ResultTable table
     /// </summary>
     public async Task ThroughputAsync()
     {
-        var (rate, bytesPerCall, label) = await ThroughputAsync(settings.ThroughputPrefetch, settings.ThroughputCalls);
+        var (rate, bytesPerCall, cpuPerCall, label) = await ThroughputAsync(settings.ThroughputPrefetch, settings.ThroughputCalls);
         findings.CallRate = rate;
         findings.BytesPerCall = bytesPerCall;
+        findings.ParentCpuMicrosecondsPerCall = cpuPerCall;
         findings.CallRateLabel = label;
         foreach (var prefetch in settings.PrefetchSweep)
         {
@@ -166,7 +167,7 @@ internal sealed class Measurements(BenchmarkSettings settings, ResultTable table
         }
     }
 
-    private async Task<(double Rate, double BytesPerCall, string Label)> ThroughputAsync(int prefetch, int calls)
+    private async Task<(double Rate, double BytesPerCall, double ParentCpuMicrosecondsPerCall, string Label)> ThroughputAsync(int prefetch, int calls)
     {
         await using var pool = Track(new WorkerPool(new WorkerPoolOptions { WorkerCount = ProcessorCount, Prefetch = prefetch }));
         await pool.StartAsync();
@@ -213,6 +214,9 @@ internal sealed class Measurements(BenchmarkSettings settings, ResultTable table
         var label = $"{calls:N0} concurrent Echo(int), {Workers(ProcessorCount)}, Prefetch={prefetch}";
         var rate = calls / total.TotalSeconds;
         var bytesPerCall = (double)allocated / calls;
+
+        // This process's CPU time (every thread of the parent; the workers are other processes) over the timed batch.
+        var parentCpuMicrosecondsPerCall = cpu.Cpu.TotalMicroseconds / calls;
         table.Add(
             "throughput",
             $"Throughput, {label}",
@@ -227,10 +231,20 @@ internal sealed class Measurements(BenchmarkSettings settings, ResultTable table
             "B/call",
             0,
             $"GC.GetTotalAllocatedBytes(precise) over the batch, the caller's Task array excluded (allocated before), Task.WhenAll's included; GCs gen0/1/2: {gen0}/{gen1}/{gen2}");
-        return (rate, bytesPerCall, label);
+        table.Add(
+            "throughput",
+            $"Parent CPU per call, {label}",
+            parentCpuMicrosecondsPerCall,
+            "µs/call",
+            2,
+            $"this process's CPU time (Environment.CpuUsage: user + system, all its threads) over the batch, divided by the calls; the workers' CPU is not counted");
+        return (rate, bytesPerCall, parentCpuMicrosecondsPerCall, label);
     }
 
-    /// <summary>EchoBytes of a 1 MiB and a 16 MiB array, one call outstanding, 1 worker: MiB of payload per second.</summary>
+    /// <summary>
+    /// EchoBytes of a 1 MiB and a 16 MiB array, then EchoFloats and EchoDoubles of 16 MiB, one call outstanding,
+    /// 1 worker: MiB of payload per second.
+    /// </summary>
     public async Task PayloadAsync()
     {
         await using var pool = Track(new WorkerPool(new WorkerPoolOptions { WorkerCount = 1, MaxFrameBytes = 64 << 20 }));
@@ -268,6 +282,10 @@ internal sealed class Measurements(BenchmarkSettings settings, ResultTable table
 
             table.Add("payload", $"EchoBytes(byte[]) of {mib} MiB, 1 outstanding, 1 worker", rate, "MiB/s", 0, $"{repetitions} calls after 1 warm-up (checked); MiB of payload per second of calls; parent allocated {allocated:F2}× the payload per call (the result array included)");
         }
+
+        // Large arrays of unmanaged types, against the same raw 16 MiB echo as byte[].
+        findings.EchoFloats16MiB = await ArrayEcho.MeasureAsync(table, "EchoFloats(float[])", ArrayEcho.Create(Random.Shared.NextSingle), p => Workloads.EchoFloatsAsync(pool, p), settings.Echo16MiBRepetitions);
+        findings.EchoDoubles16MiB = await ArrayEcho.MeasureAsync(table, "EchoDoubles(double[])", ArrayEcho.Create(Random.Shared.NextDouble), p => Workloads.EchoDoublesAsync(pool, p), settings.Echo16MiBRepetitions);
     }
 
     /// <summary>

@@ -123,7 +123,7 @@ if (selected.Contains("bulk"))
 
 if (selected.Contains("payload"))
 {
-    await Section("Payload: byte[] echo", measurements.PayloadAsync);
+    await Section("Payload: byte[], float[] and double[] echo", measurements.PayloadAsync);
 }
 
 if (selected.Contains("cpu"))

@@ -1,8 +1,9 @@
 namespace Offload.Benchmarks;
 
 /// <summary>
-/// The methods the benchmark runs in worker processes. The generator adds <c>EchoAsync</c>, <c>EchoBytesAsync</c>
-/// and <c>CollatzStepsAsync</c>; <see cref="CollatzSteps"/> is also called directly for the in-process baseline.
+/// The methods the benchmark runs in worker processes. The generator adds <c>EchoAsync</c>, <c>EchoBytesAsync</c>,
+/// <c>EchoFloatsAsync</c>, <c>EchoDoublesAsync</c> and <c>CollatzStepsAsync</c>; <see cref="CollatzSteps"/> is also
+/// called directly for the in-process baseline.
 /// </summary>
 public static partial class Workloads
 {
@@ -13,6 +14,14 @@ public static partial class Workloads
     /// <summary>The payload call: a byte array there and the same bytes back.</summary>
     [RunInWorkerProcess]
     public static byte[] EchoBytes(byte[] data) => data;
+
+    /// <summary>A large array of an unmanaged type there and back: the path for blittable arrays, not bytes.</summary>
+    [RunInWorkerProcess]
+    public static float[] EchoFloats(float[] data) => data;
+
+    /// <summary>As <see cref="EchoFloats"/>, with doubles.</summary>
+    [RunInWorkerProcess]
+    public static double[] EchoDoubles(double[] data) => data;
 
     /// <summary>
     /// Pure, deterministic CPU work: the total number of Collatz steps of every number in
