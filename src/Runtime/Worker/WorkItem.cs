@@ -1,6 +1,7 @@
 using Offload.CompilerServices;
 using System.Buffers;
 using Offload.Protocol;
+using Offload.Transport;
 using Offload.Transport.SharedMemory;
 
 namespace Offload.Worker;
@@ -35,6 +36,25 @@ internal readonly record struct WorkItem(WorkKind Kind, long CallId)
 
     /// <summary>The dispatchers whose initializers to run (<see cref="WorkKind.Initialize"/>).</summary>
     public IReadOnlyList<IOffloadDispatcher>? Dispatchers { get; init; }
+
+    /// <summary>
+    /// The arguments of a call frame being read, for the executor: the body lives in the pipe's buffer only while the
+    /// frame is handled, so they are copied into a rented array, unless they lie in the parent's shared memory, where
+    /// the executor reads them (the region stays the parent's, unused, until they are released).
+    /// </summary>
+    public static (byte[]? Array, SharedBodyLease? Shared, ReadOnlyMemory<byte> Bytes) TakeArguments(FrameChannel? channel, in ReadOnlySequence<byte> body, int offset)
+    {
+        if (channel?.KeepSharedBody() is { } shared)
+        {
+            // A shared body is one segment: the region.
+            return (null, shared, body.First[offset..]);
+        }
+
+        var length = (int)body.Length - offset;
+        var array = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        body.Slice(offset).CopyTo(array);
+        return (array, null, array.AsMemory(0, length));
+    }
 
     /// <summary>Gives the call's arguments back: the rented array to its pool, the parent's region to the parent.</summary>
     public void ReleaseArguments()

@@ -212,23 +212,7 @@ internal sealed class WorkerSession : IFrameHandler
         var argumentsOffset = ProtocolConstants.MethodIdSize;
         var trace = TraceContextBlock.ReadIfPresent(flags, body, ref argumentsOffset);
 
-        // The body lives in the pipe's buffer only until this returns: copy the arguments for the executor, unless they
-        // lie in the parent's shared memory, where the executor reads them (the region is the parent's until released).
-        var argumentsLength = (int)body.Length - argumentsOffset;
-        byte[]? arguments = null;
-        ReadOnlyMemory<byte> argumentBytes;
-        var shared = _channel?.KeepSharedBody();
-        if (shared is not null)
-        {
-            argumentBytes = body.First[argumentsOffset..];
-        }
-        else
-        {
-            arguments = ArrayPool<byte>.Shared.Rent(Math.Max(argumentsLength, 1));
-            body.Slice(argumentsOffset).CopyTo(arguments);
-            argumentBytes = arguments.AsMemory(0, argumentsLength);
-        }
-
+        var (arguments, shared, argumentBytes) = WorkItem.TakeArguments(_channel, body, argumentsOffset);
         var invocation = new Invocation(callId, methodId, argumentBytes, _sendAnswer, _arguments.MaxFrameBytes)
         {
             // A map chunk reports its items' failures itself, so it asks for retirement itself too.
