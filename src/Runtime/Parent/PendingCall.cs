@@ -27,14 +27,13 @@ internal abstract class PendingCall : IOutgoingFrame
     // The length of the frame kept inline (see InlineFrameBytes); 0 when the frame is a FrameBuffer, or was let go.
     private int _inlineLength;
     private InlineFrame _inlineFrame;
-    private long _canceledAt;
-    // A byte, with _written, inside the padding: the telemetry reference below then costs a call no byte more.
+    // Bytes, with _written, inside the padding of the ints around them.
     private byte _queueSlotReleased;
     private bool _written;
     private int _unconfirmedDeaths;
     private FrameBuffer? _frame;
     private WorkerHandle? _worker;
-    private CancellationTokenRegistration _registration;
+    private PendingCallExtras? _extras;
 
     protected PendingCall(MethodDescriptor method, FrameBuffer frame, long callId)
     {
@@ -74,19 +73,19 @@ internal abstract class PendingCall : IOutgoingFrame
     public PoolCounters? Counters { get; set; }
 
     /// <summary>Where the worker's progress reports go; <see langword="null"/> when the caller gave none.</summary>
-    public ProgressReceiver? Progress { get; init; }
+    public ProgressReceiver? Progress { get => _extras?.Progress; init => Extras(value)?.Progress = value; }
 
     /// <summary>The call's span and timings while a listener wants them (<see cref="CallTelemetry"/>); null otherwise.</summary>
-    public CallTelemetry? Telemetry { get; init; }
+    public CallTelemetry? Telemetry { get => _extras?.Telemetry; init => Extras(value)?.Telemetry = value; }
 
     /// <summary>The pool's queue bound, when this call took one of its slots and has not given it back yet.</summary>
-    public SemaphoreSlim? QueueSlot { get; init; }
+    public SemaphoreSlim? QueueSlot { get => _extras?.QueueSlot; init => Extras(value)?.QueueSlot = value; }
 
     /// <summary>
     /// When the caller canceled the call (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), for the grace
     /// period; 0 if it was not canceled. Only cancellations need the time, so other completions do not read the clock.
     /// </summary>
-    public long CanceledAt => Volatile.Read(ref _canceledAt);
+    public long CanceledAt => _extras is { } extras ? Volatile.Read(ref extras.CanceledAt) : 0;
 
     /// <summary>
     /// A worker took the call (under its lock, as the call joins its in-flight calls and channel): the call's queue
@@ -175,7 +174,9 @@ internal abstract class PendingCall : IOutgoingFrame
     {
         if (cancellationToken.CanBeCanceled)
         {
-            _registration = cancellationToken.UnsafeRegister(
+            // The extras exist before the callback can run: it may run at once, on this thread, and writes CanceledAt there.
+            var extras = Extras();
+            extras.Registration = cancellationToken.UnsafeRegister(
                 static (state, token) =>
                 {
                     var (call, callback) = ((PendingCall, Action<PendingCall>))state!;
@@ -226,7 +227,7 @@ internal abstract class PendingCall : IOutgoingFrame
     public bool TryCancel(CancellationToken cancellationToken)
     {
         // Written before the call counts as completed: the supervisor, seeing it completed, must find the time too.
-        Volatile.Write(ref _canceledAt, System.Diagnostics.Stopwatch.GetTimestamp());
+        Volatile.Write(ref Extras().CanceledAt, System.Diagnostics.Stopwatch.GetTimestamp());
         if (!TryMarkCompleted())
         {
             return false;
@@ -252,7 +253,7 @@ internal abstract class PendingCall : IOutgoingFrame
         ReleaseQueueSlot();
 
         // The registration is disposed without waiting: this may run inside the cancellation callback itself.
-        _registration.Unregister();
+        _extras?.Registration.Unregister();
         lock (this)
         {
             _frame?.Dispose();
@@ -322,6 +323,17 @@ internal abstract class PendingCall : IOutgoingFrame
     protected abstract void SetException(Exception exception);
 
     protected abstract void SetCanceled(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The call's rarely used parts, created on first use, at most once even when a cancellation races the caller: a
+    /// trivial call with no progress, telemetry, queue bound or cancellable token then carries one reference instead
+    /// of 48 bytes of fields it never uses.
+    /// </summary>
+    private PendingCallExtras Extras() =>
+        Volatile.Read(ref _extras) ?? Interlocked.CompareExchange(ref _extras, new PendingCallExtras(), null) ?? _extras!;
+
+    /// <summary>The extras when <paramref name="value"/> is to be kept in them; null (nothing created) when it is null.</summary>
+    private PendingCallExtras? Extras(object? value) => value is null ? null : Extras();
 
     /// <summary>Room for a small frame inside the call (see <see cref="InlineFrameBytes"/>).</summary>
     [System.Runtime.CompilerServices.InlineArray(InlineFrameBytes)]
