@@ -16,21 +16,40 @@ namespace Offload.Parent;
 /// </remarks>
 internal abstract class PendingCall : IOutgoingFrame
 {
+    /// <summary>
+    /// Frames up to this size (a trivial call's: header, method id and a few bytes of arguments) are kept inside the
+    /// call itself, and their pooled array goes back at once. With many calls outstanding the array pool runs dry, so
+    /// every kept array was a fresh 88-byte allocation; inline, a call costs 32 bytes more and no array.
+    /// </summary>
+    internal const int InlineFrameBytes = 32;
+
     private int _completed;
-    private long _canceledAt;
-    // A byte, with _written, inside the padding: the telemetry reference below then costs a call no byte more.
+    private InlineFrame _inlineFrame;
+    // Bytes, not ints: with _written, the three fit where the ints leave room, and a trivial call's object stays at
+    // 120 bytes rather than 128. _inlineLength is the length of the frame kept inline (see InlineFrameBytes); 0 when
+    // the frame is a FrameBuffer, or was let go.
+    private byte _inlineLength;
     private byte _queueSlotReleased;
     private bool _written;
     private int _unconfirmedDeaths;
     private FrameBuffer? _frame;
     private WorkerHandle? _worker;
-    private CancellationTokenRegistration _registration;
+    private PendingCallExtras? _extras;
 
     protected PendingCall(MethodDescriptor method, FrameBuffer frame, long callId)
     {
         Method = method;
-        _frame = frame;
         CallId = callId;
+        if (frame.Length <= InlineFrameBytes)
+        {
+            frame.WrittenSpan.CopyTo(_inlineFrame);
+            _inlineLength = (byte)frame.Length;
+            frame.Dispose();
+        }
+        else
+        {
+            _frame = frame;
+        }
     }
 
     public MethodDescriptor Method { get; }
@@ -55,19 +74,19 @@ internal abstract class PendingCall : IOutgoingFrame
     public PoolCounters? Counters { get; set; }
 
     /// <summary>Where the worker's progress reports go; <see langword="null"/> when the caller gave none.</summary>
-    public ProgressReceiver? Progress { get; init; }
+    public ProgressReceiver? Progress { get => _extras?.Progress; init => Extras(value)?.Progress = value; }
 
     /// <summary>The call's span and timings while a listener wants them (<see cref="CallTelemetry"/>); null otherwise.</summary>
-    public CallTelemetry? Telemetry { get; init; }
+    public CallTelemetry? Telemetry { get => _extras?.Telemetry; init => Extras(value)?.Telemetry = value; }
 
     /// <summary>The pool's queue bound, when this call took one of its slots and has not given it back yet.</summary>
-    public SemaphoreSlim? QueueSlot { get; init; }
+    public SemaphoreSlim? QueueSlot { get => _extras?.QueueSlot; init => Extras(value)?.QueueSlot = value; }
 
     /// <summary>
     /// When the caller canceled the call (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), for the grace
     /// period; 0 if it was not canceled. Only cancellations need the time, so other completions do not read the clock.
     /// </summary>
-    public long CanceledAt => Volatile.Read(ref _canceledAt);
+    public long CanceledAt => _extras is { } extras ? Volatile.Read(ref extras.CanceledAt) : 0;
 
     /// <summary>
     /// A worker took the call (under its lock, as the call joins its in-flight calls and channel): the call's queue
@@ -129,10 +148,20 @@ internal abstract class PendingCall : IOutgoingFrame
     {
         lock (this)
         {
-            if (_frame is { } frame && !IsCompleted)
+            if (!IsCompleted)
             {
-                destination.Append(frame);
-                return true;
+                if (_frame is { } frame)
+                {
+                    // Its bytes, or its shared-memory descriptor if the arguments were large.
+                    destination.Append(frame);
+                    return true;
+                }
+
+                if (_inlineLength > 0)
+                {
+                    destination.Append(((ReadOnlySpan<byte>)_inlineFrame)[.._inlineLength]);
+                    return true;
+                }
             }
         }
 
@@ -147,7 +176,9 @@ internal abstract class PendingCall : IOutgoingFrame
     {
         if (cancellationToken.CanBeCanceled)
         {
-            _registration = cancellationToken.UnsafeRegister(
+            // The extras exist before the callback can run: it may run at once, on this thread, and writes CanceledAt there.
+            var extras = Extras();
+            extras.Registration = cancellationToken.UnsafeRegister(
                 static (state, token) =>
                 {
                     var (call, callback) = ((PendingCall, Action<PendingCall>))state!;
@@ -198,7 +229,7 @@ internal abstract class PendingCall : IOutgoingFrame
     public bool TryCancel(CancellationToken cancellationToken)
     {
         // Written before the call counts as completed: the supervisor, seeing it completed, must find the time too.
-        Volatile.Write(ref _canceledAt, System.Diagnostics.Stopwatch.GetTimestamp());
+        Volatile.Write(ref Extras().CanceledAt, System.Diagnostics.Stopwatch.GetTimestamp());
         if (!TryMarkCompleted())
         {
             return false;
@@ -224,11 +255,12 @@ internal abstract class PendingCall : IOutgoingFrame
         ReleaseQueueSlot();
 
         // The registration is disposed without waiting: this may run inside the cancellation callback itself.
-        _registration.Unregister();
+        _extras?.Registration.Unregister();
         lock (this)
         {
             _frame?.Dispose();
             _frame = null;
+            _inlineLength = 0;
         }
 
         return true;
@@ -293,6 +325,24 @@ internal abstract class PendingCall : IOutgoingFrame
     protected abstract void SetException(Exception exception);
 
     protected abstract void SetCanceled(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The call's rarely used parts, created on first use, at most once even when a cancellation races the caller: a
+    /// trivial call with no progress, telemetry, queue bound or cancellable token then carries one reference instead
+    /// of 48 bytes of fields it never uses.
+    /// </summary>
+    private PendingCallExtras Extras() =>
+        Volatile.Read(ref _extras) ?? Interlocked.CompareExchange(ref _extras, new PendingCallExtras(), null) ?? _extras!;
+
+    /// <summary>The extras when <paramref name="value"/> is to be kept in them; null (nothing created) when it is null.</summary>
+    private PendingCallExtras? Extras(object? value) => value is null ? null : Extras();
+
+    /// <summary>Room for a small frame inside the call (see <see cref="InlineFrameBytes"/>).</summary>
+    [System.Runtime.CompilerServices.InlineArray(InlineFrameBytes)]
+    private struct InlineFrame
+    {
+        private byte _first;
+    }
 }
 
 /// <summary>A call that returns a value of type <typeparamref name="TResult"/>.</summary>
