@@ -137,6 +137,9 @@ public sealed class OffloadServiceCollectionExtensionsTests
             ["Offload:StreamWindow"] = "8",
             ["Offload:RemoteExceptions"] = "Wrapped",
             ["Offload:Name"] = "api",
+            ["Offload:UseSharedMemory"] = "false",
+            ["Offload:SharedMemoryThreshold"] = "65536",
+            ["Offload:SharedMemoryLimit"] = "268435456",
         };
         using var host = TestHosts.Build(settings);
 
@@ -160,6 +163,9 @@ public sealed class OffloadServiceCollectionExtensionsTests
         Assert.Equal(8, options.StreamWindow);
         Assert.Equal(RemoteExceptionMode.Wrapped, options.RemoteExceptions);
         Assert.Equal("api", options.Name);
+        Assert.False(options.UseSharedMemory);
+        Assert.Equal(64 * 1024, options.SharedMemoryThreshold);
+        Assert.Equal(256L << 20, options.SharedMemoryLimit);
 
         // A property added to WorkerPoolOptions must be added here too (or to the code-only ones), so that the binding
         // generator's silence about it (Offload.Hosting turns off its "not supported" warnings) is never a surprise.
